@@ -1,0 +1,95 @@
+"""FastAPI dependencies: the runtime, the caller, their tenant, and the unit of work."""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from omniline.auth import service as auth
+from omniline.auth.service import Principal, TenantAccess
+from omniline.journal.work import Work
+from omniline.kit.errors import Unauthorized
+from omniline.models import Tenant
+from omniline.runtime import Runtime
+
+bearer = HTTPBearer(auto_error=False, description="A login session token or an API token")
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The installation's runtime."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def client_ip(request: Request) -> str | None:
+    """The caller's address as the server sees it."""
+    return request.client.host if request.client else None
+
+
+async def get_work(request: Request) -> AsyncIterator[Work]:
+    """A unit of work for this request; rolled back unless the endpoint commits."""
+    work = get_runtime(request).work()
+    try:
+        yield work
+    finally:
+        await work.session.close()
+
+
+WorkDep = Annotated[Work, Depends(get_work)]
+
+
+async def get_principal(
+    request: Request,
+    work: WorkDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The authenticated caller; 401 without a valid bearer token."""
+    token = credentials.credentials if credentials else request.cookies.get("omniline_session")
+    if not token:
+        raise Unauthorized("log in or send an API token as 'Authorization: Bearer <token>'")
+    principal = await auth.authenticate(work.session, token, client_ip(request))
+    work.actor = principal.actor
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """An endpoint's context inside a tenant: the unit of work and the caller's access."""
+
+    work: Work
+    access: TenantAccess
+
+    @property
+    def tenant(self) -> Tenant:
+        """The tenant being worked on."""
+        return self.access.tenant
+
+
+TenantRef = Annotated[
+    str, Path(min_length=1, max_length=63, description="tenant slug or id", examples=["demo-bank"])
+]
+
+
+async def get_ctx(tenant: TenantRef, work: WorkDep, principal: PrincipalDep) -> Ctx:
+    """The caller inside the tenant named in the path; 404 if they have no access to it."""
+    access = await auth.access_tenant(work.session, principal, tenant)
+    return Ctx(work, access)
+
+
+async def get_token_ctx(work: WorkDep, principal: PrincipalDep) -> Ctx:
+    """The tenant of the calling API token."""
+    return Ctx(work, await auth.token_tenant_access(work.session, principal))
+
+
+CtxDep = Annotated[Ctx, Depends(get_ctx)]
+TokenCtxDep = Annotated[Ctx, Depends(get_token_ctx)]
+
+Cursor = Annotated[str | None, Query(max_length=64, description="next_cursor of the previous page")]
+Limit = Annotated[int, Query(ge=1, le=200, description="page size")]
+IdPath = Annotated[uuid.UUID, Path()]

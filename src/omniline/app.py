@@ -1,0 +1,92 @@
+"""create_app(): the web application with every router."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from omniline import __version__
+from omniline.api import errors
+from omniline.api.errors import error_body
+from omniline.auth.endpoints import router as auth_router
+from omniline.channels.api.adapter import InboundPayload
+from omniline.config import Settings
+from omniline.inbound.endpoints import router as inbound_router
+from omniline.runtime import Runtime
+
+API_ROUTERS: list[APIRouter] = [auth_router, inbound_router]
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the application; the runtime starts and stops with it."""
+    settings = settings or Settings()
+    settings.check_secure()
+    runtime = runtime or Runtime.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start(worker=settings.worker_in_process)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Omniline",
+        version=__version__,
+        description="Open-source omnichannel contact center: one customer, one case, all channels.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix="/api/v1")
+
+    @app.get("/health", tags=["ops"])
+    async def health() -> dict[str, str]:
+        """Liveness: the web stack answers (does not touch the database)."""
+        return {"status": "ok"}
+
+    _extend_openapi(app)
+    return app
+
+
+class BodyLimit(BaseHTTPMiddleware):
+    """Refuse bodies larger than the limit before reading them."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        super().__init__(app)
+        self.limit = limit
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            from fastapi.responses import JSONResponse
+
+            msg = f"the request body is larger than {self.limit} bytes"
+            return JSONResponse(error_body("payload_too_large", msg), 413)
+        return await call_next(request)
+
+
+def _extend_openapi(app: FastAPI) -> None:
+    """Add schemas of bodies that endpoints read raw (to keep failed payloads)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        _, defs = models_json_schema(
+            [(InboundPayload, "validation")], ref_template="#/components/schemas/{model}"
+        )
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

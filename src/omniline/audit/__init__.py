@@ -1,0 +1,1 @@
+"""The audit log: reading it and proving it was not changed."""

@@ -1,0 +1,1 @@
+"""Cases: the customer's issue across channels and days."""

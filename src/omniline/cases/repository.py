@@ -1,0 +1,54 @@
+"""Every query of cases."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omniline.models import OPEN_CASE_STATUSES, Case
+
+
+async def get_case(session: AsyncSession, tenant_id: uuid.UUID, case_id: uuid.UUID) -> Case | None:
+    """A case of a tenant."""
+    case = await session.get(Case, case_id)
+    return case if case is not None and case.tenant_id == tenant_id else None
+
+
+async def find_joinable_case(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    reason_id: uuid.UUID | None,
+    active_since: datetime,
+) -> Case | None:
+    """The customer's most recently active open case for this reason (any, if no reason)."""
+    query = select(Case).where(
+        Case.tenant_id == tenant_id,
+        Case.customer_id == customer_id,
+        Case.status.in_(OPEN_CASE_STATUSES),
+        Case.last_activity_at >= active_since,
+    )
+    if reason_id is not None:
+        query = query.where((Case.reason_id == reason_id) | Case.reason_id.is_(None))
+    return await session.scalar(query.order_by(Case.last_activity_at.desc()).limit(1))
+
+
+async def list_cases(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+    customer_id: uuid.UUID | None = None,
+    status: str | None = None,
+) -> list[Case]:
+    """A page of a tenant's cases, oldest first."""
+    query = select(Case).where(Case.tenant_id == tenant_id)
+    if customer_id is not None:
+        query = query.where(Case.customer_id == customer_id)
+    if status is not None:
+        query = query.where(Case.status == status)
+    if after is not None:
+        query = query.where(Case.id > after)
+    return list(await session.scalars(query.order_by(Case.id).limit(limit)))

@@ -1,0 +1,1 @@
+"""Channels: one adapter per way customers reach us, all behind one protocol."""

@@ -1,0 +1,274 @@
+"""The `omniline` command: thin typer commands over the services."""
+
+import asyncio
+import os
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from omniline.config import InsecureSettings, Settings
+
+app = typer.Typer(help="Omniline: open-source omnichannel contact center.", no_args_is_help=True)
+tenants_app = typer.Typer(help="Manage tenants (client projects).", no_args_is_help=True)
+users_app = typer.Typer(help="Manage people and their roles.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
+
+T = TypeVar("T")
+
+
+def _run(
+    coro_fn: Callable[[Settings], Coroutine[Any, Any, T]], settings: Settings | None = None
+) -> T:
+    return asyncio.run(coro_fn(settings or Settings()))
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from omniline.migrate import upgrade
+
+    settings = Settings()
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.db_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    demo: Annotated[bool, typer.Option(help="Dev mode with the 'Demo Bank' tenant seeded")] = False,
+    dev: Annotated[bool, typer.Option(help="Dev mode: allows the built-in secret")] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes (needs PostgreSQL and Redis)")] = 1,
+) -> None:
+    """Migrate, optionally seed the demo, and serve the API and pages."""
+    import uvicorn
+
+    from omniline.migrate import upgrade
+
+    if demo or dev:
+        os.environ["OMNILINE_DEV"] = "1"
+    settings = Settings()
+    try:
+        settings.check_secure()
+    except InsecureSettings as exc:
+        _fail(str(exc))
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.db_url)
+    if demo:
+        from omniline.demo import print_demo, seed_demo
+
+        info = _run(seed_demo, settings)
+        print_demo(info, host, port)
+    uvicorn.run(
+        "omniline.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run background jobs (for installations that run workers apart from the web servers)."""
+    from omniline.runtime import Runtime
+
+    async def main(settings: Settings) -> None:
+        runtime = Runtime.build(settings)
+        await runtime.start(worker=False)
+        typer.echo("worker running; Ctrl+C stops it")
+        try:
+            await runtime.worker.run_forever()
+        finally:
+            await runtime.stop()
+
+    _run(main)
+
+
+@tenants_app.command("create")
+def tenants_create(
+    slug: str,
+    name: str,
+    timezone: Annotated[str, typer.Option(help="IANA time zone")] = "UTC",
+    language: Annotated[str, typer.Option(help="Default language")] = "en",
+    region: Annotated[str, typer.Option(help="Default phone region (ISO 3166)")] = "US",
+) -> None:
+    """Create a tenant with the built-in roles."""
+    from omniline.kit.errors import DomainError
+    from omniline.runtime import Runtime
+    from omniline.tenants.service import create_tenant
+
+    async def main(settings: Settings) -> str:
+        runtime = Runtime.build(settings)
+        work = runtime.work()
+        try:
+            tenant = await create_tenant(
+                work,
+                slug=slug,
+                name=name,
+                timezone=timezone,
+                default_language=language,
+                default_region=region,
+            )
+            await work.commit()
+            return str(tenant.id)
+        finally:
+            await work.session.close()
+            await runtime.engine.dispose()
+
+    try:
+        typer.echo(f"created tenant {slug} ({_run(main)})")
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+@tenants_app.command("list")
+def tenants_list() -> None:
+    """List tenants."""
+    from omniline.runtime import Runtime
+    from omniline.tenants.service import list_tenants
+
+    async def main(settings: Settings) -> list[tuple[str, str, str]]:
+        runtime = Runtime.build(settings)
+        async with runtime.sessions() as session:
+            rows = [(t.slug, t.name, t.timezone) for t in await list_tenants(session)]
+        await runtime.engine.dispose()
+        return rows
+
+    for slug, name, tz in _run(main):
+        typer.echo(f"{slug}\t{name}\t{tz}")
+
+
+@users_app.command("create")
+def users_create(
+    email: str,
+    name: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    tenant: Annotated[str | None, typer.Option(help="Tenant slug to add them to")] = None,
+    role: Annotated[str, typer.Option(help="Role in that tenant")] = "agent",
+    superuser: Annotated[bool, typer.Option(help="May manage every tenant")] = False,
+) -> None:
+    """Create a person, optionally with a role in a tenant."""
+    from omniline.kit.errors import DomainError
+    from omniline.runtime import Runtime
+    from omniline.tenants.service import get_tenant_or_raise
+    from omniline.users.service import add_membership, create_user
+
+    async def main(settings: Settings) -> None:
+        runtime = Runtime.build(settings)
+        work = runtime.work()
+        try:
+            user = await create_user(
+                work, email=email, name=name, password=password, superuser=superuser
+            )
+            if tenant:
+                await add_membership(
+                    work, await get_tenant_or_raise(work.session, tenant), user, role
+                )
+            await work.commit()
+        finally:
+            await work.session.close()
+            await runtime.engine.dispose()
+
+    try:
+        _run(main)
+    except DomainError as exc:
+        _fail(exc.message)
+    typer.echo(f"created user {email}")
+
+
+@users_app.command("grant")
+def users_grant(email: str, tenant: str, role: str) -> None:
+    """Give a person a role in a tenant."""
+    from omniline.kit.errors import DomainError, NotFound
+    from omniline.runtime import Runtime
+    from omniline.tenants.service import get_tenant_or_raise
+    from omniline.users.service import add_membership, get_user_by_email
+
+    async def main(settings: Settings) -> None:
+        runtime = Runtime.build(settings)
+        work = runtime.work()
+        try:
+            user = await get_user_by_email(work.session, email)
+            if user is None:
+                raise NotFound(f"no user with e-mail {email}")
+            await add_membership(work, await get_tenant_or_raise(work.session, tenant), user, role)
+            await work.commit()
+        finally:
+            await work.session.close()
+            await runtime.engine.dispose()
+
+    try:
+        _run(main)
+    except DomainError as exc:
+        _fail(exc.message)
+    typer.echo(f"{email} is {role} in {tenant}")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    tenant: str,
+    name: str,
+    scope: Annotated[list[str] | None, typer.Option(help="Permission; repeat for more")] = None,
+) -> None:
+    """Create an API token for a tenant and print it once."""
+    from omniline.auth.permissions import DEFAULT_TOKEN_SCOPES, parse_permissions
+    from omniline.auth.service import create_api_token
+    from omniline.kit.errors import DomainError
+    from omniline.runtime import Runtime
+    from omniline.tenants.service import get_tenant_or_raise
+
+    async def main(settings: Settings) -> str:
+        runtime = Runtime.build(settings)
+        work = runtime.work()
+        try:
+            row = await get_tenant_or_raise(work.session, tenant)
+            scopes = parse_permissions(scope) if scope else DEFAULT_TOKEN_SCOPES
+            token, _ = await create_api_token(work, row, name, scopes)
+            await work.commit()
+            return token
+        finally:
+            await work.session.close()
+            await runtime.engine.dispose()
+
+    try:
+        typer.echo(_run(main))
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check every audit chain; exit 1 and say where if a row was edited or deleted."""
+    from omniline.audit.verify import verify_all
+    from omniline.runtime import Runtime
+
+    async def main(settings: Settings) -> list[str]:
+        runtime = Runtime.build(settings)
+        try:
+            async with runtime.sessions() as session:
+                report = await verify_all(session)
+        finally:
+            await runtime.engine.dispose()
+        for line in report.lines():
+            typer.echo(line)
+        return list(report.problems)
+
+    if _run(main):
+        raise typer.Exit(1)

@@ -1,0 +1,44 @@
+"""One Settings class; every value can be set by an OMNILINE_* environment variable."""
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-only-secret-change-me"
+
+
+class InsecureSettings(RuntimeError):
+    """Raised when a non-dev installation would run with default secrets."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OMNILINE_", extra="ignore")
+
+    dev: bool = False
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str = DEFAULT_SECRET
+    # NORMAL survives a process crash (SIGKILL); FULL also survives power loss, slower
+    sqlite_synchronous: str = "NORMAL"
+    worker_in_process: bool = True
+    worker_poll_seconds: float = 1.0
+    session_ttl_hours: int = 12
+    max_body_bytes: int = 1_000_000
+
+    @cached_property
+    def db_url(self) -> str:
+        """The database URL: the given one, or SQLite in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'omniline.db'}"
+
+    def check_secure(self) -> None:
+        """Refuse default secrets outside dev mode."""
+        if not self.dev and self.secret_key == DEFAULT_SECRET:
+            raise InsecureSettings(
+                "OMNILINE_SECRET_KEY is the built-in default. Set it to a long random value "
+                "(for example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'), "
+                "or run in dev mode with OMNILINE_DEV=1 / `omniline serve --demo`."
+            )

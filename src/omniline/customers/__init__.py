@@ -1,0 +1,1 @@
+"""Customers and the identities they reach us by."""

@@ -1,0 +1,1 @@
+"""The inbound pipeline every channel shares: identity, customer, case, interaction, message."""

@@ -1,0 +1,108 @@
+"""Accept one inbound message from any channel."""
+
+import uuid
+from dataclasses import dataclass
+
+from omniline.cases import service as cases
+from omniline.channels.base import InboundMessage
+from omniline.customers import service as customers
+from omniline.interactions import service as interactions
+from omniline.journal.work import Work
+from omniline.kit.clock import utcnow
+from omniline.models import AuthorKind, Direction, Message, Tenant
+from omniline.reasons import service as reasons
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """Where an inbound message landed."""
+
+    message_id: uuid.UUID
+    interaction_id: uuid.UUID
+    case_id: uuid.UUID
+    case_number: int
+    customer_id: uuid.UUID
+    duplicate: bool
+    new_case: bool = False
+    new_interaction: bool = False
+
+
+async def find_duplicate(work: Work, tenant: Tenant, msg: InboundMessage) -> Accepted | None:
+    """The earlier landing of a message with the same external id, if any."""
+    existing = await interactions.find_message_by_external_id(
+        work.session, tenant.id, msg.channel, msg.external_id
+    )
+    if existing is None:
+        return None
+    return await _landing(work, tenant, existing)
+
+
+async def _landing(work: Work, tenant: Tenant, message: Message) -> Accepted:
+    interaction = await interactions.get_interaction_or_raise(work, tenant, message.interaction_id)
+    case = await cases.get_case_or_raise(work, tenant, interaction.case_id)
+    return Accepted(
+        message.id, interaction.id, case.id, case.number, interaction.customer_id, duplicate=True
+    )
+
+
+async def accept(work: Work, tenant: Tenant, msg: InboundMessage) -> Accepted:
+    """Resolve the customer, open or join case and interaction, and store the message."""
+    duplicate = await find_duplicate(work, tenant, msg)
+    if duplicate is not None:
+        return duplicate
+    now = utcnow()
+    reason_id = await reasons.reason_id_for_code(work, tenant, msg.reason_code)
+    customer, _ = await customers.resolve_customer(
+        work, tenant, msg.sender, display_name=msg.sender_name
+    )
+    interaction = await interactions.find_open_interaction(
+        work.session, tenant.id, customer.id, msg.channel, msg.thread_ref
+    )
+    new_case = new_interaction = interaction is None
+    if interaction is None:
+        case, new_case = await cases.open_or_join_case(
+            work,
+            tenant,
+            customer,
+            channel=msg.channel,
+            reason_id=reason_id,
+            subject=msg.subject,
+            now=now,
+        )
+        interaction = interactions.open_interaction(
+            work,
+            tenant,
+            customer,
+            case,
+            channel=msg.channel,
+            direction=Direction.INBOUND,
+            thread_ref=msg.thread_ref,
+            subject=msg.subject,
+            now=now,
+        )
+    else:
+        case = await cases.get_case_or_raise(work, tenant, interaction.case_id)
+        case.last_activity_at = now
+    message = interactions.add_message(
+        work,
+        tenant,
+        interaction,
+        interactions.NewMessage(
+            direction=Direction.INBOUND,
+            author_kind=AuthorKind.CUSTOMER,
+            body=msg.body,
+            content_type=msg.content_type,
+            attachments=msg.attachments,
+            external_id=msg.external_id,
+        ),
+    )
+    return Accepted(
+        message.id,
+        interaction.id,
+        case.id,
+        case.number,
+        customer.id,
+        False,
+        new_case,
+        new_interaction,
+    )

@@ -1,0 +1,1 @@
+"""Interactions (one contact on one channel) and their messages."""

@@ -1,0 +1,99 @@
+"""Every query of interactions, messages and their event log."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omniline.models import OPEN_INTERACTION_STATUSES, Event, Interaction, Message
+
+
+async def get_interaction(
+    session: AsyncSession, tenant_id: uuid.UUID, interaction_id: uuid.UUID
+) -> Interaction | None:
+    """An interaction of a tenant."""
+    row = await session.get(Interaction, interaction_id)
+    return row if row is not None and row.tenant_id == tenant_id else None
+
+
+async def find_open_interaction(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    channel: str,
+    thread_ref: str | None,
+) -> Interaction | None:
+    """The open interaction a new message on this channel and thread continues."""
+    query = select(Interaction).where(
+        Interaction.tenant_id == tenant_id,
+        Interaction.channel == channel,
+        Interaction.status.in_(OPEN_INTERACTION_STATUSES),
+    )
+    if thread_ref is not None:
+        query = query.where(Interaction.thread_ref == thread_ref)
+    else:
+        query = query.where(
+            Interaction.customer_id == customer_id, Interaction.thread_ref.is_(None)
+        )
+    return await session.scalar(query.order_by(Interaction.created_at.desc()).limit(1))
+
+
+async def find_message_by_external_id(
+    session: AsyncSession, tenant_id: uuid.UUID, channel: str, external_id: str
+) -> Message | None:
+    """A message by the provider's id."""
+    return await session.scalar(
+        select(Message).where(
+            Message.tenant_id == tenant_id,
+            Message.channel == channel,
+            Message.external_id == external_id,
+        )
+    )
+
+
+async def list_interactions(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+    case_id: uuid.UUID | None = None,
+    customer_id: uuid.UUID | None = None,
+    channel: str | None = None,
+    status: str | None = None,
+) -> list[Interaction]:
+    """A page of a tenant's interactions, oldest first."""
+    query = select(Interaction).where(Interaction.tenant_id == tenant_id)
+    for column, value in (
+        (Interaction.case_id, case_id),
+        (Interaction.customer_id, customer_id),
+        (Interaction.channel, channel),
+        (Interaction.status, status),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if after is not None:
+        query = query.where(Interaction.id > after)
+    return list(await session.scalars(query.order_by(Interaction.id).limit(limit)))
+
+
+async def list_messages(
+    session: AsyncSession, interaction_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
+) -> list[Message]:
+    """A page of an interaction's messages, in order."""
+    query = select(Message).where(Message.interaction_id == interaction_id)
+    if after is not None:
+        query = query.where(Message.id > after)
+    return list(await session.scalars(query.order_by(Message.id).limit(limit)))
+
+
+async def interaction_events(
+    session: AsyncSession, tenant_id: uuid.UUID, interaction_id: uuid.UUID
+) -> list[Event]:
+    """The lifecycle log of one interaction, in order."""
+    rows = await session.scalars(
+        select(Event)
+        .where(Event.tenant_id == tenant_id, Event.interaction_id == interaction_id)
+        .order_by(Event.seq)
+    )
+    return list(rows)

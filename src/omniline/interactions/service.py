@@ -1,0 +1,208 @@
+"""Interactions: open or continue one, add messages, and step through the lifecycle."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from omniline.interactions import repository
+from omniline.journal.work import Work
+from omniline.kit.clock import utcnow
+from omniline.kit.errors import InvalidInput, NotFound
+from omniline.kit.ids import new_id
+from omniline.models import (
+    AuthorKind,
+    Case,
+    Customer,
+    DeliveryStatus,
+    Direction,
+    Interaction,
+    InteractionStatus,
+    Message,
+    Tenant,
+)
+
+get_interaction = repository.get_interaction
+list_interactions = repository.list_interactions
+list_messages = repository.list_messages
+interaction_events = repository.interaction_events
+find_message_by_external_id = repository.find_message_by_external_id
+find_open_interaction = repository.find_open_interaction
+
+S = InteractionStatus
+# lifecycle step -> (statuses it may start from, status it leads to, timestamp it sets)
+STEPS: dict[str, tuple[frozenset[InteractionStatus], InteractionStatus, str]] = {
+    "queued": (frozenset({S.CREATED, S.OFFERED}), S.QUEUED, "queued_at"),
+    "offered": (frozenset({S.CREATED, S.QUEUED}), S.OFFERED, "offered_at"),
+    "answered": (frozenset({S.CREATED, S.QUEUED, S.OFFERED}), S.ACTIVE, "answered_at"),
+    "held": (frozenset({S.ACTIVE}), S.HELD, "held_at"),
+    "resumed": (frozenset({S.HELD}), S.ACTIVE, ""),
+    "transferred": (frozenset({S.ACTIVE, S.HELD}), S.QUEUED, "transferred_at"),
+    "ended": (frozenset({S.CREATED, S.QUEUED, S.OFFERED, S.ACTIVE, S.HELD}), S.ENDED, "ended_at"),
+    "wrapped_up": (frozenset({S.ENDED}), S.WRAPPED_UP, "wrapped_up_at"),
+}
+
+
+@dataclass(slots=True)
+class NewMessage:
+    """A message to store, in channel-neutral form."""
+
+    direction: Direction
+    author_kind: AuthorKind
+    body: str = ""
+    content_type: str = "text/plain"
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    external_id: str | None = None
+    author_id: uuid.UUID | None = None
+    internal: bool = False
+
+
+async def get_interaction_or_raise(
+    work: Work, tenant: Tenant, interaction_id: uuid.UUID
+) -> Interaction:
+    """An interaction of the tenant, or 404."""
+    row = await repository.get_interaction(work.session, tenant.id, interaction_id)
+    if row is None:
+        raise NotFound("interaction not found")
+    return row
+
+
+def open_interaction(
+    work: Work,
+    tenant: Tenant,
+    customer: Customer,
+    case: Case,
+    *,
+    channel: str,
+    direction: Direction,
+    thread_ref: str | None = None,
+    subject: str = "",
+    now: datetime | None = None,
+) -> Interaction:
+    """A new interaction in a case."""
+    now = now or utcnow()
+    row = Interaction(
+        id=new_id(),
+        tenant_id=tenant.id,
+        case_id=case.id,
+        customer_id=customer.id,
+        channel=channel,
+        direction=direction,
+        status=InteractionStatus.CREATED,
+        thread_ref=thread_ref,
+        subject=subject[:300],
+        created_at=now,
+        transfer_count=0,
+    )
+    work.session.add(row)
+    work.emit(
+        tenant.id,
+        "interaction.created",
+        {"channel": channel, "direction": direction},
+        customer_id=customer.id,
+        case_id=case.id,
+        interaction_id=row.id,
+        occurred_at=now,
+    )
+    return row
+
+
+def add_message(work: Work, tenant: Tenant, interaction: Interaction, new: NewMessage) -> Message:
+    """Store a message in an interaction."""
+    now = utcnow()
+    inbound = new.direction is Direction.INBOUND
+    message = Message(
+        id=new_id(),
+        tenant_id=tenant.id,
+        interaction_id=interaction.id,
+        channel=interaction.channel,
+        direction=new.direction,
+        author_kind=new.author_kind,
+        author_id=new.author_id,
+        body=new.body,
+        content_type=new.content_type,
+        attachments=new.attachments,
+        internal=new.internal,
+        external_id=new.external_id,
+        delivery_status=DeliveryStatus.RECEIVED
+        if inbound or new.internal
+        else DeliveryStatus.QUEUED,
+        created_at=now,
+    )
+    work.session.add(message)
+    interaction.last_message_at = now
+    work.emit(
+        tenant.id,
+        "message.created",
+        {
+            "message_id": message.id,
+            "direction": new.direction,
+            "author_kind": new.author_kind,
+            "internal": new.internal,
+        },
+        customer_id=interaction.customer_id,
+        case_id=interaction.case_id,
+        interaction_id=interaction.id,
+        occurred_at=now,
+    )
+    return message
+
+
+def step(
+    work: Work,
+    tenant: Tenant,
+    interaction: Interaction,
+    name: str,
+    *,
+    data: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Interaction:
+    """Move an interaction one lifecycle step, timestamp it and log the event."""
+    if name not in STEPS:
+        raise InvalidInput(f"unknown lifecycle step '{name}'; known: {', '.join(STEPS)}")
+    sources, target, stamp = STEPS[name]
+    if interaction.status not in sources:
+        raise InvalidInput(f"an interaction that is {interaction.status} cannot be {name}")
+    now = now or utcnow()
+    previous, interaction.status = interaction.status, target
+    if stamp:
+        setattr(interaction, stamp, now)
+    if name == "transferred":
+        interaction.transfer_count += 1
+    work.emit(
+        tenant.id,
+        f"interaction.{name}",
+        {"from": previous, "to": target, **(data or {})},
+        customer_id=interaction.customer_id,
+        case_id=interaction.case_id,
+        interaction_id=interaction.id,
+        occurred_at=now,
+    )
+    return interaction
+
+
+def move_to_case(work: Work, tenant: Tenant, interaction: Interaction, case: Case) -> Interaction:
+    """Move an interaction (and its messages) into another case of the same customer."""
+    if case.tenant_id != tenant.id or case.customer_id != interaction.customer_id:
+        raise InvalidInput("an interaction can only move to a case of the same customer")
+    previous = interaction.case_id
+    if previous == case.id:
+        return interaction
+    interaction.case_id = case.id
+    case.last_activity_at = utcnow()
+    work.emit(
+        tenant.id,
+        "interaction.moved",
+        {"from_case_id": previous, "to_case_id": case.id},
+        customer_id=interaction.customer_id,
+        case_id=case.id,
+        interaction_id=interaction.id,
+    )
+    work.audit(
+        tenant.id,
+        "interaction.moved",
+        "interaction",
+        interaction.id,
+        {"from_case_id": previous, "to_case_id": case.id},
+    )
+    return interaction

@@ -1,0 +1,1 @@
+"""The unit of work: a transaction with the events, audit entries and jobs it commits."""

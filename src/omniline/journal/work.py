@@ -1,0 +1,212 @@
+"""A unit of work. Services add changes, events, audit entries and jobs; the caller commits.
+
+At commit the journal rows are numbered under a lock on the tenant's journal head, so that
+event and audit sequence numbers follow commit order; subscribers hear of the events only
+after the commit succeeded.
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omniline.journal.actor import SYSTEM, Actor
+from omniline.journal.hashing import entry_hash
+from omniline.kit.clock import utcnow
+from omniline.kit.ids import new_id
+from omniline.models import AuditEntry, Event, Job, JobStatus, JournalHead
+
+SYSTEM_STREAM = "system"
+
+AfterCommit = Callable[[Sequence[Event], bool], Awaitable[None]]
+
+
+def jsonable(value: Any) -> Any:
+    """Turn ids, datetimes and containers into plain JSON values."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+@dataclass(slots=True)
+class _PendingEvent:
+    tenant_id: uuid.UUID
+    kind: str
+    data: dict[str, Any]
+    customer_id: uuid.UUID | None
+    case_id: uuid.UUID | None
+    interaction_id: uuid.UUID | None
+    occurred_at: datetime
+
+
+@dataclass(slots=True)
+class _PendingAudit:
+    stream: str
+    action: str
+    object_type: str
+    object_id: str | None
+    data: dict[str, Any]
+    at: datetime
+
+
+@dataclass
+class Work:
+    """One transaction of one actor."""
+
+    session: AsyncSession
+    actor: Actor = SYSTEM
+    after_commit: AfterCommit | None = None
+    _events: list[_PendingEvent] = field(default_factory=list)
+    _audits: list[_PendingAudit] = field(default_factory=list)
+    _jobs: int = 0
+
+    def emit(
+        self,
+        tenant_id: uuid.UUID,
+        kind: str,
+        data: dict[str, Any] | None = None,
+        *,
+        customer_id: uuid.UUID | None = None,
+        case_id: uuid.UUID | None = None,
+        interaction_id: uuid.UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> None:
+        """Record an event, written and numbered at commit."""
+        self._events.append(
+            _PendingEvent(
+                tenant_id,
+                kind,
+                jsonable(data or {}),
+                customer_id,
+                case_id,
+                interaction_id,
+                occurred_at or utcnow(),
+            )
+        )
+
+    def audit(
+        self,
+        tenant_id: uuid.UUID | None,
+        action: str,
+        object_type: str,
+        object_id: uuid.UUID | str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Record an audit entry for the acting person or system, chained at commit."""
+        stream = str(tenant_id) if tenant_id else SYSTEM_STREAM
+        oid = str(object_id) if object_id is not None else None
+        self._audits.append(
+            _PendingAudit(stream, action, object_type, oid, jsonable(data or {}), utcnow())
+        )
+
+    def enqueue(self, kind: str, payload: dict[str, Any], *, delay: timedelta | None = None) -> Job:
+        """Add a durable job that runs after this transaction commits."""
+        now = utcnow()
+        job = Job(
+            id=new_id(),
+            kind=kind,
+            payload=jsonable(payload),
+            status=JobStatus.PENDING,
+            run_at=now + delay if delay else now,
+            attempts=0,
+            max_attempts=10,
+            created_at=now,
+        )
+        self.session.add(job)
+        self._jobs += 1
+        return job
+
+    async def commit(self) -> list[Event]:
+        """Write the journal, commit, then tell subscribers; returns the committed events."""
+        events = await self._write_journal()
+        await self.session.commit()
+        had_jobs = self._jobs > 0
+        self._events, self._audits, self._jobs = [], [], 0
+        if self.after_commit is not None and (events or had_jobs):
+            await self.after_commit(events, had_jobs)
+        return events
+
+    async def rollback(self) -> None:
+        """Drop everything pending."""
+        await self.session.rollback()
+        self._events, self._audits, self._jobs = [], [], 0
+
+    async def _write_journal(self) -> list[Event]:
+        streams = {str(e.tenant_id) for e in self._events} | {a.stream for a in self._audits}
+        written: list[Event] = []
+        for stream in sorted(streams):  # one lock order for every transaction: no deadlock
+            head = await self._lock_head(stream)
+            written.extend(self._write_events(head, stream))
+            self._write_audits(head, stream)
+        if written or self._audits:
+            await self.session.flush()
+        return written
+
+    async def _lock_head(self, stream: str) -> JournalHead:
+        head = await self.session.scalar(
+            select(JournalHead).where(JournalHead.stream == stream).with_for_update()
+        )
+        if head is not None:
+            return head
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        values = {"stream": stream, "event_seq": 0, "audit_seq": 0, "audit_hash": ""}
+        await self.session.execute(insert(JournalHead).values(**values).on_conflict_do_nothing())
+        head = await self.session.scalar(
+            select(JournalHead).where(JournalHead.stream == stream).with_for_update()
+        )
+        assert head is not None
+        return head
+
+    def _write_events(self, head: JournalHead, stream: str) -> list[Event]:
+        rows = []
+        for pending in (e for e in self._events if str(e.tenant_id) == stream):
+            head.event_seq += 1
+            rows.append(
+                Event(
+                    tenant_id=pending.tenant_id,
+                    seq=head.event_seq,
+                    kind=pending.kind,
+                    occurred_at=pending.occurred_at,
+                    actor_id=self.actor.id,
+                    customer_id=pending.customer_id,
+                    case_id=pending.case_id,
+                    interaction_id=pending.interaction_id,
+                    data=pending.data,
+                )
+            )
+        self.session.add_all(rows)
+        return rows
+
+    def _write_audits(self, head: JournalHead, stream: str) -> None:
+        actor_id = str(self.actor.id) if self.actor.id else None
+        for pending in (a for a in self._audits if a.stream == stream):
+            head.audit_seq += 1
+            fields: dict[str, Any] = {
+                "stream": stream,
+                "seq": head.audit_seq,
+                "at": pending.at,
+                "actor_type": str(self.actor.type),
+                "actor_id": actor_id,
+                "ip": self.actor.ip,
+                "action": pending.action,
+                "object_type": pending.object_type,
+                "object_id": pending.object_id,
+                "data": pending.data,
+                "prev_hash": head.audit_hash,
+            }
+            digest = entry_hash(**fields)
+            self.session.add(AuditEntry(**fields, hash=digest))
+            head.audit_hash = digest

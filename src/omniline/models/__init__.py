@@ -1,0 +1,52 @@
+"""ORM models, one file per aggregate; importing this package registers every table."""
+
+from omniline.models.base import Base
+from omniline.models.case import OPEN_CASE_STATUSES, Case, CaseStatus, Priority
+from omniline.models.channel import ChannelAccount, InboundFailure
+from omniline.models.customer import Customer, CustomerIdentity, CustomerMerge
+from omniline.models.interaction import (
+    OPEN_INTERACTION_STATUSES,
+    AuthorKind,
+    DeliveryStatus,
+    Direction,
+    Interaction,
+    InteractionStatus,
+    Message,
+)
+from omniline.models.job import Job, JobStatus
+from omniline.models.journal import AuditEntry, Event, JournalHead
+from omniline.models.reason import ContactReason
+from omniline.models.tenant import Tenant
+from omniline.models.user import ApiToken, LoginSession, Membership, Role, User
+
+__all__ = [
+    "OPEN_CASE_STATUSES",
+    "OPEN_INTERACTION_STATUSES",
+    "ApiToken",
+    "AuditEntry",
+    "AuthorKind",
+    "Base",
+    "Case",
+    "CaseStatus",
+    "ChannelAccount",
+    "ContactReason",
+    "Customer",
+    "CustomerIdentity",
+    "CustomerMerge",
+    "DeliveryStatus",
+    "Direction",
+    "Event",
+    "InboundFailure",
+    "Interaction",
+    "InteractionStatus",
+    "Job",
+    "JobStatus",
+    "JournalHead",
+    "LoginSession",
+    "Membership",
+    "Message",
+    "Priority",
+    "Role",
+    "Tenant",
+    "User",
+]

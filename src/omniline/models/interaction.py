@@ -1,0 +1,102 @@
+"""An interaction is one contact on one channel; messages are what was said in it."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from omniline.kit.types import JSONDoc, UTCDateTime
+from omniline.models.base import Base, CreatedMixin, IdMixin, TenantMixin
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class InteractionStatus(StrEnum):
+    CREATED = "created"
+    QUEUED = "queued"
+    OFFERED = "offered"
+    ACTIVE = "active"
+    HELD = "held"
+    ENDED = "ended"
+    WRAPPED_UP = "wrapped_up"
+
+
+OPEN_INTERACTION_STATUSES = (
+    InteractionStatus.CREATED,
+    InteractionStatus.QUEUED,
+    InteractionStatus.OFFERED,
+    InteractionStatus.ACTIVE,
+    InteractionStatus.HELD,
+)
+
+
+class Interaction(IdMixin, CreatedMixin, TenantMixin, Base):
+    __tablename__ = "interactions"
+    __table_args__ = (
+        Index("ix_interactions_customer_channel", "tenant_id", "customer_id", "channel", "status"),
+        Index("ix_interactions_thread", "tenant_id", "channel", "thread_ref"),
+    )
+
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("cases.id"), index=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("customers.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[Direction] = mapped_column(String(16))
+    status: Mapped[InteractionStatus] = mapped_column(String(16))
+    # the channel's own conversation key (chat session, e-mail thread, call id), if any
+    thread_ref: Mapped[str | None] = mapped_column(String(300))
+    queue: Mapped[str | None] = mapped_column(String(100))
+    agent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    reason_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("contact_reasons.id"))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transfer_count: Mapped[int] = mapped_column(Integer, default=0)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    wrapped_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuthorKind(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    SYSTEM = "system"
+    BOT = "bot"
+
+
+class DeliveryStatus(StrEnum):
+    RECEIVED = "received"
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class Message(IdMixin, CreatedMixin, TenantMixin, Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "channel", "external_id"),
+        Index("ix_messages_interaction", "interaction_id", "created_at"),
+    )
+
+    interaction_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("interactions.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[Direction] = mapped_column(String(16))
+    author_kind: Mapped[AuthorKind] = mapped_column(String(16))
+    author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    content_type: Mapped[str] = mapped_column(String(64), default="text/plain")
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
+    internal: Mapped[bool] = mapped_column(default=False)
+    # the provider's message id; unique per tenant and channel, which makes ingest idempotent
+    external_id: Mapped[str | None] = mapped_column(String(300))
+    delivery_status: Mapped[DeliveryStatus] = mapped_column(String(16))
+    delivery_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Realtime: events to agents and supervisors, after commit, resumable by event id."""

@@ -1,0 +1,108 @@
+"""Manage the hierarchical contact-reason taxonomy."""
+
+import re
+import uuid
+
+from omniline.journal.work import Work
+from omniline.kit.errors import Conflict, InvalidInput, NotFound
+from omniline.kit.ids import new_id
+from omniline.models import ContactReason, Tenant
+from omniline.reasons import repository
+
+get_reason = repository.get_reason
+get_reason_by_code = repository.get_reason_by_code
+list_reasons = repository.list_reasons
+
+_CODE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+
+
+async def get_reason_or_raise(work: Work, tenant: Tenant, reason_id: uuid.UUID) -> ContactReason:
+    """A reason of the tenant, or 404."""
+    row = await repository.get_reason(work.session, tenant.id, reason_id)
+    if row is None:
+        raise NotFound("contact reason not found")
+    return row
+
+
+async def reason_id_for_code(work: Work, tenant: Tenant, code: str | None) -> uuid.UUID | None:
+    """The id of an active reason by code; 422 naming the code when it is unknown."""
+    if code is None:
+        return None
+    row = await repository.get_reason_by_code(work.session, tenant.id, code)
+    if row is None or not row.active:
+        raise InvalidInput(
+            f"unknown contact reason '{code}': see GET /api/v1/tenants/{tenant.slug}/reasons"
+        )
+    return row.id
+
+
+async def create_reason(
+    work: Work,
+    tenant: Tenant,
+    *,
+    code: str,
+    name: str,
+    parent_id: uuid.UUID | None = None,
+    description: str = "",
+) -> ContactReason:
+    """Add a reason, under a parent or at the top."""
+    if not _CODE.match(code):
+        raise InvalidInput(f"reason code '{code}' is not valid: lower-case letters, digits, . _ -")
+    if await repository.get_reason_by_code(work.session, tenant.id, code):
+        raise Conflict(f"a reason with code '{code}' already exists")
+    if parent_id is not None:
+        await get_reason_or_raise(work, tenant, parent_id)
+    row = ContactReason(
+        id=new_id(),
+        tenant_id=tenant.id,
+        parent_id=parent_id,
+        code=code,
+        name=name,
+        description=description,
+        active=True,
+    )
+    work.session.add(row)
+    work.emit(tenant.id, "reason.created", {"reason_id": row.id, "code": code})
+    work.audit(tenant.id, "reason.created", "contact_reason", row.id, {"code": code, "name": name})
+    return row
+
+
+async def update_reason(
+    work: Work,
+    tenant: Tenant,
+    row: ContactReason,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    active: bool | None = None,
+    parent_id: uuid.UUID | None = None,
+) -> ContactReason:
+    """Rename, describe, (de)activate or move a reason; a reason cannot sit under itself."""
+    if parent_id is not None:
+        await _check_no_cycle(work, tenant, row.id, parent_id)
+        row.parent_id = parent_id
+    if name is not None:
+        row.name = name
+    if description is not None:
+        row.description = description
+    if active is not None:
+        row.active = active
+    work.emit(tenant.id, "reason.updated", {"reason_id": row.id})
+    work.audit(
+        tenant.id,
+        "reason.updated",
+        "contact_reason",
+        row.id,
+        {"name": row.name, "active": row.active},
+    )
+    return row
+
+
+async def _check_no_cycle(
+    work: Work, tenant: Tenant, reason_id: uuid.UUID, parent_id: uuid.UUID
+) -> None:
+    current: uuid.UUID | None = parent_id
+    while current is not None:
+        if current == reason_id:
+            raise InvalidInput("a reason cannot be placed under itself or its own sub-reason")
+        current = (await get_reason_or_raise(work, tenant, current)).parent_id

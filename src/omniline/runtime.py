@@ -1,0 +1,66 @@
+"""Everything a running installation holds: settings, database, bus, hub, worker, channels."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from omniline.channels.registry import ChannelRegistry, default_registry
+from omniline.config import Settings
+from omniline.jobs.handlers import job_handlers
+from omniline.jobs.worker import Worker
+from omniline.journal.actor import SYSTEM, Actor
+from omniline.journal.work import Work
+from omniline.kit.db import make_engine, make_sessionmaker
+from omniline.models import Event
+from omniline.realtime.bus import Bus, EventView, LocalBus, RedisBus
+from omniline.realtime.hub import Hub
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bus: Bus
+    hub: Hub
+    channels: ChannelRegistry
+    worker: Worker
+    instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+
+    @classmethod
+    def build(cls, settings: Settings, channels: ChannelRegistry | None = None) -> "Runtime":
+        """Wire the parts the settings ask for (nothing starts yet)."""
+        if not settings.database_url:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.db_url, synchronous=settings.sqlite_synchronous)
+        sessions = make_sessionmaker(engine)
+        bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else LocalBus()
+        channels = channels or default_registry()
+        worker = Worker(sessions, {}, poll_seconds=settings.worker_poll_seconds)
+        runtime = cls(settings, engine, sessions, bus, Hub(sessions), channels, worker)
+        worker.set_handlers(job_handlers(sessions, channels))
+        return runtime
+
+    def work(self, actor: Actor = SYSTEM) -> Work:
+        """A new unit of work whose commit notifies listeners and the worker."""
+        return Work(self.sessions(), actor, self._after_commit)
+
+    async def _after_commit(self, events: Sequence[Event], had_jobs: bool) -> None:
+        if events:
+            await self.bus.publish([EventView.of(e) for e in events])
+        if had_jobs:
+            self.worker.wake()
+
+    async def start(self, *, worker: bool) -> None:
+        """Connect the bus to the hub and, if asked, run the job worker in this process."""
+        await self.bus.start(self.hub.dispatch)
+        if worker:
+            self.worker.start()
+
+    async def stop(self) -> None:
+        """Stop the worker, the bus and the database pool."""
+        await self.worker.stop()
+        await self.bus.close()
+        await self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Tenants: the client projects of an installation."""

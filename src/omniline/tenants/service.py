@@ -1,0 +1,107 @@
+"""Create and read tenants."""
+
+import re
+import uuid
+import zoneinfo
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omniline.auth.permissions import BUILTIN_ROLES
+from omniline.journal.work import Work
+from omniline.kit.errors import Conflict, InvalidInput, NotFound
+from omniline.kit.ids import new_id
+from omniline.models import JournalHead, Role, Tenant
+
+DEFAULT_SETTINGS: dict[str, Any] = {"case_join_window_hours": 72}
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def check_slug(slug: str) -> str:
+    """A slug is lower-case letters, digits and dashes, up to 63 characters."""
+    if not _SLUG.match(slug):
+        raise InvalidInput(
+            f"tenant slug '{slug}' is not valid: use lower-case letters, digits and dashes"
+        )
+    return slug
+
+
+def check_timezone(name: str) -> str:
+    """An IANA time zone name such as Europe/Warsaw."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(
+            f"unknown time zone '{name}': use an IANA name like Europe/Warsaw"
+        ) from exc
+    return name
+
+
+async def create_tenant(
+    work: Work,
+    *,
+    slug: str,
+    name: str,
+    timezone: str = "UTC",
+    default_language: str = "en",
+    default_region: str = "US",
+    business_calendar: dict[str, Any] | None = None,
+) -> Tenant:
+    """Create a tenant with its built-in roles and its journal."""
+    check_slug(slug)
+    check_timezone(timezone)
+    if await work.session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
+        raise Conflict(f"a tenant with slug '{slug}' already exists")
+    tenant = Tenant(
+        id=new_id(),
+        slug=slug,
+        name=name,
+        timezone=timezone,
+        default_language=default_language,
+        default_region=default_region.upper(),
+        business_calendar=business_calendar or {},
+        settings=dict(DEFAULT_SETTINGS),
+        next_case_number=1,
+    )
+    work.session.add(tenant)
+    work.session.add(JournalHead(stream=str(tenant.id), event_seq=0, audit_seq=0, audit_hash=""))
+    for role_name, perms in BUILTIN_ROLES.items():
+        work.session.add(
+            Role(
+                id=new_id(),
+                tenant_id=tenant.id,
+                name=role_name,
+                builtin=True,
+                permissions=sorted(perms),
+            )
+        )
+    await work.session.flush()
+    work.audit(None, "tenant.created", "tenant", tenant.id, {"slug": slug, "name": name})
+    work.audit(tenant.id, "tenant.created", "tenant", tenant.id, {"slug": slug, "name": name})
+    return tenant
+
+
+async def get_tenant(session: AsyncSession, ref: str | uuid.UUID) -> Tenant | None:
+    """A tenant by slug or id."""
+    if isinstance(ref, uuid.UUID):
+        return await session.get(Tenant, ref)
+    return await session.scalar(select(Tenant).where(Tenant.slug == ref))
+
+
+async def get_tenant_or_raise(session: AsyncSession, ref: str | uuid.UUID) -> Tenant:
+    """A tenant by slug or id, or 404."""
+    tenant = await get_tenant(session, ref)
+    if tenant is None:
+        raise NotFound(f"tenant '{ref}' not found")
+    return tenant
+
+
+async def list_tenants(session: AsyncSession) -> list[Tenant]:
+    """Every tenant of the installation."""
+    return list(await session.scalars(select(Tenant).order_by(Tenant.slug)))
+
+
+def tenant_setting(tenant: Tenant, key: str) -> Any:
+    """A tenant's setting, falling back to the default."""
+    return (tenant.settings or {}).get(key, DEFAULT_SETTINGS.get(key))

@@ -1,0 +1,1 @@
+"""People who work in Omniline and their memberships in tenants."""
