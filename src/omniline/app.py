@@ -12,13 +12,30 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from omniline import __version__
 from omniline.api import errors
 from omniline.api.errors import error_body
+from omniline.audit.endpoints import router as audit_router
 from omniline.auth.endpoints import router as auth_router
+from omniline.cases.endpoints import router as cases_router
 from omniline.channels.api.adapter import InboundPayload
 from omniline.config import Settings
+from omniline.customers.endpoints import router as customers_router
 from omniline.inbound.endpoints import router as inbound_router
+from omniline.interactions.endpoints import router as interactions_router
+from omniline.realtime.endpoints import router as realtime_router
+from omniline.reasons.endpoints import router as reasons_router
 from omniline.runtime import Runtime
+from omniline.tenants.endpoints import router as tenants_router
 
-API_ROUTERS: list[APIRouter] = [auth_router, inbound_router]
+API_ROUTERS: list[APIRouter] = [
+    auth_router,
+    tenants_router,
+    inbound_router,
+    customers_router,
+    cases_router,
+    interactions_router,
+    reasons_router,
+    audit_router,
+    realtime_router,
+]
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:

@@ -1,0 +1,5 @@
+"""HTTP endpoints of audit."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["audit"])

@@ -1,0 +1,5 @@
+"""HTTP endpoints of cases."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["cases"])

@@ -1,0 +1,5 @@
+"""HTTP endpoints of customers."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["customers"])

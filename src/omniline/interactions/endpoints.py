@@ -1,0 +1,5 @@
+"""HTTP endpoints of interactions."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["interactions"])

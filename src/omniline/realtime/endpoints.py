@@ -1,0 +1,5 @@
+"""HTTP endpoints of realtime."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["realtime"])

@@ -1,0 +1,5 @@
+"""HTTP endpoints of tenants."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["tenants"])
