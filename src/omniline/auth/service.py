@@ -175,7 +175,7 @@ async def tenants_of(session: AsyncSession, principal: Principal) -> list[tuple[
         .where(Membership.user_id == principal.user.id)
         .order_by(Tenant.name)
     )
-    return [(t, r) for t, r in rows.tuples()]
+    return [(t, r) for t, r in rows.all()]
 
 
 async def create_api_token(

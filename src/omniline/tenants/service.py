@@ -105,3 +105,19 @@ async def list_tenants(session: AsyncSession) -> list[Tenant]:
 def tenant_setting(tenant: Tenant, key: str) -> Any:
     """A tenant's setting, falling back to the default."""
     return (tenant.settings or {}).get(key, DEFAULT_SETTINGS.get(key))
+
+
+async def update_tenant(work: Work, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
+    """Change a tenant's name, time zone, language, region, calendar or case-join window."""
+    if "timezone" in changes:
+        check_timezone(changes["timezone"])
+    window = changes.pop("case_join_window_hours", None)
+    for name, value in changes.items():
+        setattr(tenant, name, value.upper() if name == "default_region" else value)
+    if window is not None:
+        tenant.settings = {**(tenant.settings or {}), "case_join_window_hours": window}
+        changes["case_join_window_hours"] = window
+    if changes:
+        work.emit(tenant.id, "tenant.updated", changes)
+        work.audit(tenant.id, "tenant.updated", "tenant", tenant.id, changes)
+    return tenant

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from omniline.auth.permissions import parse_permissions
 from omniline.auth.secrets import hash_password
 from omniline.journal.work import Work
 from omniline.kit.errors import Conflict, InvalidInput, NotFound
@@ -76,3 +77,43 @@ async def add_membership(work: Work, tenant: Tenant, user: User, role_name: str)
         membership.role_id = role.id
     work.audit(tenant.id, "membership.set", "user", user.id, {"role": role_name})
     return membership
+
+
+async def list_members(work: Work, tenant: Tenant) -> list[tuple[User, Role]]:
+    """The people of a tenant with their roles."""
+    rows = await work.session.execute(
+        select(User, Role)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Role, Role.id == Membership.role_id)
+        .where(Membership.tenant_id == tenant.id)
+        .order_by(User.email)
+    )
+    return [(u, r) for u, r in rows.all()]
+
+
+async def list_roles(work: Work, tenant: Tenant) -> list[Role]:
+    """The built-in and custom roles of a tenant."""
+    rows = await work.session.scalars(
+        select(Role).where(Role.tenant_id == tenant.id).order_by(Role.name)
+    )
+    return list(rows)
+
+
+async def create_role(work: Work, tenant: Tenant, name: str, permissions: list[str]) -> Role:
+    """A custom role made of permissions (including field-level rights on personal data)."""
+    if await work.session.scalar(
+        select(Role.id).where(Role.tenant_id == tenant.id, Role.name == name)
+    ):
+        raise Conflict(f"a role named '{name}' already exists")
+    role = Role(
+        id=new_id(),
+        tenant_id=tenant.id,
+        name=name,
+        builtin=False,
+        permissions=sorted(parse_permissions(permissions)),
+    )
+    work.session.add(role)
+    work.audit(
+        tenant.id, "role.created", "role", role.id, {"name": name, "permissions": role.permissions}
+    )
+    return role

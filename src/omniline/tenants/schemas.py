@@ -1,0 +1,65 @@
+"""Tenants, members and roles as the API shows them."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+Slug = Annotated[str, Field(min_length=1, max_length=63, examples=["demo-bank"])]
+
+
+class TenantIn(BaseModel):
+    slug: Slug
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    timezone: Annotated[str, Field(max_length=64)] = "UTC"
+    default_language: Annotated[str, Field(min_length=2, max_length=16)] = "en"
+    default_region: Annotated[str, Field(min_length=2, max_length=2)] = "US"
+    business_calendar: dict[str, Any] = {}
+
+
+class TenantPatch(BaseModel):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    timezone: Annotated[str, Field(max_length=64)] | None = None
+    default_language: Annotated[str, Field(min_length=2, max_length=16)] | None = None
+    default_region: Annotated[str, Field(min_length=2, max_length=2)] | None = None
+    business_calendar: dict[str, Any] | None = None
+    case_join_window_hours: Annotated[float, Field(ge=0, le=24 * 90)] | None = None
+
+
+class TenantOut(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+    timezone: str
+    default_language: str
+    default_region: str
+    business_calendar: dict[str, Any]
+    settings: dict[str, Any]
+    created_at: datetime
+
+
+class RoleIn(BaseModel):
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    permissions: Annotated[list[str], Field(max_length=100)]
+
+
+class RoleOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    builtin: bool
+    permissions: list[str]
+
+
+class MemberIn(BaseModel):
+    email: Annotated[str, Field(min_length=3, max_length=320)]
+    role: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Annotated[str, Field(max_length=200)] = ""
+    password: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class MemberOut(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: str
