@@ -1,0 +1,106 @@
+"""Tenant isolation for every endpoint, found by walking the app's routes.
+
+A person of tenant B asking for tenant A gets 404, and a person of tenant A asking for
+tenant B's objects under A's path gets 404 (or 422 when the body is refused first) — never
+the object. A route with a path parameter this test does not know fails the test, so that
+new endpoints cannot skip it.
+"""
+
+import re
+import uuid
+from typing import Any
+
+import httpx
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from omniline.app import create_app
+from omniline.models import CustomerIdentity
+from omniline.reasons import service as reasons
+from omniline.runtime import Runtime
+from tests.conftest import World
+
+PARAM = re.compile(r"{(\w+)}")
+
+
+async def _objects(
+    client: httpx.AsyncClient, world: World, runtime: Runtime, token: str
+) -> dict[str, str]:
+    """One object of each kind in a tenant, by path parameter name."""
+    body = {
+        "channel": "webform",
+        "external_id": uuid.uuid4().hex,
+        "sender": {"identities": [{"kind": "email", "value": f"{uuid.uuid4().hex[:8]}@x.test"}]},
+        "body": "hello",
+    }
+    landed = (await client.post("/api/v1/inbound", json=body, headers=world.auth(token))).json()
+    tenant = world.tenant if token == "api" else world.other
+    work = runtime.work()
+    reason = await reasons.create_reason(work, tenant, code=f"r{uuid.uuid4().hex[:6]}", name="R")
+    identity = await work.session.scalar(
+        select(CustomerIdentity.id).where(
+            CustomerIdentity.customer_id == uuid.UUID(landed["customer_id"])
+        )
+    )
+    await work.commit()
+    await work.session.close()
+    return {
+        "customer_id": landed["customer_id"],
+        "case_id": landed["case_id"],
+        "interaction_id": landed["interaction_id"],
+        "message_id": landed["message_id"],
+        "reason_id": str(reason.id),
+        "identity_id": str(identity),
+        "token_id": str(uuid.uuid4()),
+        "merge_id": str(uuid.uuid4()),
+    }
+
+
+def _routes(runtime: Runtime) -> list[tuple[str, str]]:
+    app = create_app(runtime.settings, runtime)
+    found = []
+    for route in app.routes:
+        if isinstance(route, APIRoute) and "{tenant}" in route.path:
+            found.extend((method, route.path) for method in sorted(route.methods or ()))
+    return found
+
+
+def _fill(path: str, tenant: str, objects: dict[str, str]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "tenant":
+            return tenant
+        assert name in objects, f"{path}: add '{name}' to the isolation test's objects"
+        return objects[name]
+
+    return PARAM.sub(value, path)
+
+
+async def _call(client: httpx.AsyncClient, method: str, url: str, headers: dict[str, str]) -> Any:
+    kwargs: dict[str, Any] = {"headers": headers}
+    if method in ("POST", "PATCH", "PUT"):
+        kwargs["json"] = {}
+    return await client.request(method, url, **kwargs)
+
+
+async def test_people_of_another_tenant_get_404_everywhere(
+    client: httpx.AsyncClient, world: World, runtime: Runtime
+) -> None:
+    acme = await _objects(client, world, runtime, "api")
+    for method, path in _routes(runtime):
+        url = _fill(path, "acme", acme)
+        response = await _call(client, method, url, world.auth("other_admin"))
+        assert response.status_code == 404, f"{method} {url}: {response.status_code}"
+
+
+async def test_objects_of_another_tenant_are_not_found_under_ones_own(
+    client: httpx.AsyncClient, world: World, runtime: Runtime
+) -> None:
+    globex = await _objects(client, world, runtime, "other_api")
+    for method, path in _routes(runtime):
+        if set(PARAM.findall(path)) == {"tenant"}:
+            continue  # no object in the path
+        url = _fill(path, "acme", globex)
+        response = await _call(client, method, url, world.auth("admin"))
+        allowed = {404} if method == "GET" else {404, 422}
+        assert response.status_code in allowed, f"{method} {url}: {response.status_code}"
