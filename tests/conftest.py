@@ -29,6 +29,17 @@ BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> None:
+    """argon2 with its production cost makes every login in the tests slow; the algorithm is
+    the same, only the cost parameters are lowered for the test session."""
+    from argon2 import PasswordHasher
+
+    from omniline.auth import secrets
+
+    secrets._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test."""
