@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from omniline.channels.registry import ChannelRegistry, default_registry
+from omniline.channels.defaults import default_registry
+from omniline.channels.registry import ChannelRegistry
 from omniline.config import Settings
 from omniline.jobs.handlers import job_handlers
 from omniline.jobs.worker import Worker

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -13,12 +13,14 @@ from omniline.auth.service import Principal, TenantAccess
 from omniline.journal.work import Work
 from omniline.kit.errors import Unauthorized
 from omniline.models import Tenant
-from omniline.runtime import Runtime
+
+if TYPE_CHECKING:
+    from omniline.runtime import Runtime
 
 bearer = HTTPBearer(auto_error=False, description="A login session token or an API token")
 
 
-def get_runtime(request: Request) -> Runtime:
+def get_runtime(request: Request) -> "Runtime":
     """The installation's runtime."""
     runtime: Runtime = request.app.state.runtime
     return runtime

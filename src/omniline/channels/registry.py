@@ -1,8 +1,6 @@
-"""Maps a channel kind to its adapter; the only place that knows the concrete adapters."""
+"""Maps a channel kind to its adapter."""
 
-from omniline.channels.api.adapter import ApiChannel
 from omniline.channels.base import ChannelAdapter
-from omniline.channels.fake.adapter import FakeChannel
 from omniline.kit.errors import NotFound
 
 
@@ -24,11 +22,3 @@ class ChannelRegistry:
     def kinds(self) -> list[str]:
         """Every registered kind."""
         return sorted(self._adapters)
-
-
-def default_registry() -> ChannelRegistry:
-    """The adapters an installation ships with."""
-    registry = ChannelRegistry()
-    registry.register(ApiChannel())
-    registry.register(FakeChannel())
-    return registry

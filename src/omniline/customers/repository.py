@@ -3,10 +3,10 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omniline.models import Customer, CustomerIdentity
+from omniline.models import Customer, CustomerIdentity, CustomerMerge
 
 
 async def find_identity(
@@ -46,6 +46,36 @@ async def identities_of(
     return list(rows)
 
 
+async def get_customer_for_update(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> Customer | None:
+    """A customer of a tenant, locked until the transaction ends (PostgreSQL)."""
+    return await session.scalar(
+        select(Customer)
+        .where(Customer.tenant_id == tenant_id, Customer.id == customer_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def get_identity(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, identity_id: uuid.UUID
+) -> CustomerIdentity | None:
+    """One identity of one customer of a tenant."""
+    return await session.scalar(
+        select(CustomerIdentity).where(
+            CustomerIdentity.tenant_id == tenant_id,
+            CustomerIdentity.customer_id == customer_id,
+            CustomerIdentity.id == identity_id,
+        )
+    )
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 async def list_customers(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -53,14 +83,50 @@ async def list_customers(
     after: uuid.UUID | None,
     limit: int,
     name: str | None = None,
+    identity: tuple[str, str] | None = None,
     include_merged: bool = False,
 ) -> list[Customer]:
-    """A page of a tenant's customers, oldest first."""
+    """A page of a tenant's customers in id (creation) order, optionally filtered."""
     query = select(Customer).where(Customer.tenant_id == tenant_id)
     if not include_merged:
         query = query.where(Customer.merged_into_id.is_(None))
     if after is not None:
         query = query.where(Customer.id > after)
     if name:
-        query = query.where(Customer.display_name.ilike(f"%{name}%"))
+        query = query.where(Customer.display_name.ilike(_like_pattern(name), escape="\\"))
+    if identity is not None:
+        kind, value = identity
+        holders = select(CustomerIdentity.customer_id).where(
+            CustomerIdentity.tenant_id == tenant_id,
+            CustomerIdentity.kind == kind,
+            CustomerIdentity.value == value,
+        )
+        query = query.where(Customer.id.in_(holders))
     return list(await session.scalars(query.order_by(Customer.id).limit(limit)))
+
+
+async def get_merge(
+    session: AsyncSession, tenant_id: uuid.UUID, merge_id: uuid.UUID, *, lock: bool = False
+) -> CustomerMerge | None:
+    """A merge of a tenant, locked until the transaction ends if asked (PostgreSQL)."""
+    query = select(CustomerMerge).where(
+        CustomerMerge.tenant_id == tenant_id, CustomerMerge.id == merge_id
+    )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(query)
+
+
+async def merges_of(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> list[CustomerMerge]:
+    """The merges a customer took part in, as source or target, newest first."""
+    rows = await session.scalars(
+        select(CustomerMerge)
+        .where(
+            CustomerMerge.tenant_id == tenant_id,
+            or_(CustomerMerge.source_id == customer_id, CustomerMerge.target_id == customer_id),
+        )
+        .order_by(CustomerMerge.id.desc())
+    )
+    return list(rows)

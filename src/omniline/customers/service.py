@@ -1,13 +1,31 @@
 """Resolve identities to one customer per tenant; read and change customers."""
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from omniline.auth.permissions import Permission
+from omniline.auth.service import TenantAccess
 from omniline.customers import repository
-from omniline.customers.identities import IdentityKind, normalize, parse_kind
+from omniline.customers.identities import (
+    SENSITIVE_KINDS,
+    IdentityKind,
+    mask,
+    normalize,
+    parse_kind,
+)
+from omniline.customers.schemas import (
+    CustomerIn,
+    CustomerOut,
+    CustomerPatch,
+    Document,
+    IdentityOut,
+    PiiField,
+)
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import Conflict, InvalidInput, NotFound
@@ -17,6 +35,19 @@ from omniline.models import Customer, CustomerIdentity, Tenant
 get_customer = repository.get_customer
 identities_of = repository.identities_of
 list_customers = repository.list_customers
+merges_of = repository.merges_of
+
+MASKED = "***"
+# the permission that lets a caller read each kind of sensitive personal data
+PII_READ = {
+    PiiField.EMAIL: Permission.PII_EMAIL_READ,
+    PiiField.PHONE: Permission.PII_PHONE_READ,
+    PiiField.ADDRESS: Permission.PII_ADDRESS_READ,
+    PiiField.DOCUMENTS: Permission.PII_DOCUMENTS_READ,
+}
+_PII_COLUMNS = frozenset({"address", "documents"})
+_NOT_NULL = frozenset({"display_name", "vip", "notes", "documents"})
+_SENSITIVE = {str(kind): pii for kind, pii in SENSITIVE_KINDS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +101,7 @@ async def resolve_customer(
     else:
         found = await repository.get_customer(work.session, tenant.id, owner_id)
         assert found is not None
-        customer = found
+        customer = await surviving_customer(work, tenant, found)
         if display_name and not customer.display_name:
             customer.display_name = display_name[:200]
     for (kind, value), row in zip(identities, known, strict=True):
@@ -113,6 +144,7 @@ async def add_identity(
     work: Work, tenant: Tenant, customer: Customer, claim: IdentityClaim
 ) -> CustomerIdentity:
     """Add an identity to a customer; 409 if another customer holds it."""
+    check_not_merged(customer)
     [(kind, value)] = normalize_claims(tenant, [claim])
     row = await repository.find_identity(work.session, tenant.id, kind, value)
     if row is not None:
@@ -127,3 +159,257 @@ async def add_identity(
     work.emit(tenant.id, "customer.identity_added", {"kind": kind}, customer_id=customer.id)
     work.audit(tenant.id, "customer.identity_added", "customer", customer.id, {"kind": kind})
     return row
+
+
+async def surviving_customer(work: Work, tenant: Tenant, customer: Customer) -> Customer:
+    """The customer a merged customer lives on now (itself when it was not merged)."""
+    for _ in range(32):  # chains are short; the bound guards against a damaged chain
+        if customer.merged_into_id is None:
+            return customer
+        target = await repository.get_customer(work.session, tenant.id, customer.merged_into_id)
+        if target is None:
+            return customer
+        customer = target
+    return customer
+
+
+def check_not_merged(customer: Customer) -> None:
+    """Refuse changes to a customer that was merged into another (409)."""
+    if customer.merged_into_id is not None:
+        raise Conflict(
+            f"this customer was merged into {customer.merged_into_id}: change that customer, "
+            "or undo the merge first",
+            merged_into_id=str(customer.merged_into_id),
+        )
+
+
+def parse_identity_filter(tenant: Tenant, text: str) -> tuple[IdentityKind, str]:
+    """Read 'kind:value' (such as 'email:ada@example.com') into a normalised identity."""
+    kind, sep, value = text.partition(":")
+    if not sep:
+        raise InvalidInput("identity must look like kind:value, for example email:ada@example.com")
+    [identity] = normalize_claims(tenant, [IdentityClaim(kind, value)])
+    return identity
+
+
+# --- who may read and write what ---------------------------------------------------------
+
+
+def readable_fields(access: TenantAccess) -> frozenset[PiiField]:
+    """The sensitive fields the caller's role may read unmasked."""
+    return frozenset(f for f, permission in PII_READ.items() if access.can(permission))
+
+
+def check_write_rights(access: TenantAccess, fields: set[str]) -> None:
+    """Changing customers needs 'customers.write'; address and documents also 'pii.write'.
+
+    `fields` names the fields being written (including cleared ones).
+    """
+    access.require(Permission.CUSTOMERS_WRITE)
+    if fields & _PII_COLUMNS:
+        access.require(Permission.PII_WRITE)
+
+
+# --- answers with masked personal data ---------------------------------------------------
+
+
+@dataclass
+class _Lens:
+    """Shows a sensitive field when allowed, and remembers what it showed and what it hid."""
+
+    allowed: frozenset[PiiField]
+    masked: set[PiiField] = field(default_factory=set)
+    revealed: set[PiiField] = field(default_factory=set)
+
+    def shows(self, pii: PiiField) -> bool:
+        shown = pii in self.allowed
+        (self.revealed if shown else self.masked).add(pii)
+        return shown
+
+
+def identity_field(kind: str) -> PiiField | None:
+    """The sensitive field an identity kind belongs to, if any."""
+    sensitive = _SENSITIVE.get(kind)
+    return PiiField(sensitive) if sensitive else None
+
+
+def _identity_out(row: CustomerIdentity, lens: _Lens) -> IdentityOut:
+    pii = identity_field(row.kind)
+    hidden = pii is not None and not lens.shows(pii)
+    return IdentityOut(
+        id=row.id,
+        kind=row.kind,
+        value=mask(row.kind, row.value) if hidden else row.value,
+        verified=row.verified,
+        masked=hidden,
+        created_at=row.created_at,
+    )
+
+
+def _stored_document(raw: dict[str, Any]) -> Document:
+    """A stored document, read leniently: rows written by other means must not break reads."""
+    country = raw.get("country")
+    return Document.model_construct(
+        kind=str(raw.get("kind") or "document"),
+        number=str(raw.get("number") or ""),
+        country=str(country) if country else None,
+    )
+
+
+def _documents_out(documents: list[dict[str, Any]], lens: _Lens) -> list[Document]:
+    if not documents:
+        return []
+    docs = [_stored_document(d) for d in documents]
+    if lens.shows(PiiField.DOCUMENTS):
+        return docs
+    # the kind of document on file helps the agent; its number and country stay hidden
+    return [Document(kind=d.kind, number=MASKED) for d in docs]
+
+
+def _customer_out(
+    customer: Customer, identities: list[CustomerIdentity], lens: _Lens
+) -> CustomerOut:
+    address = customer.address
+    if address is not None and not lens.shows(PiiField.ADDRESS):
+        address = MASKED
+    return CustomerOut(
+        id=customer.id,
+        display_name=customer.display_name,
+        language=customer.language,
+        vip=customer.vip,
+        notes=customer.notes,
+        address=address,
+        documents=_documents_out(customer.documents, lens),
+        identities=[_identity_out(row, lens) for row in identities],
+        merged_into_id=customer.merged_into_id,
+        created_at=customer.created_at,
+        updated_at=customer.updated_at,
+        masked=sorted(lens.masked),
+        revealed=sorted(lens.revealed),
+    )
+
+
+async def present(
+    work: Work,
+    tenant: Tenant,
+    customers: Sequence[Customer],
+    *,
+    readable: frozenset[PiiField],
+    reveal: bool,
+) -> list[CustomerOut]:
+    """Customers as the caller may see them, masked unless revealed; audits every reveal.
+
+    Sensitive fields are masked by default even for roles that may read them: reading them
+    takes reveal=true, and each answer with unmasked values writes a 'customer.pii_read'
+    audit entry per customer naming the fields revealed. The caller commits the work.
+    """
+    rows = await repository.identities_of(work.session, [c.id for c in customers])
+    by_customer: dict[uuid.UUID, list[CustomerIdentity]] = defaultdict(list)
+    for row in rows:
+        by_customer[row.customer_id].append(row)
+    allowed = readable if reveal else frozenset()
+    answers = []
+    for customer in customers:
+        answer = _customer_out(customer, by_customer[customer.id], _Lens(allowed))
+        if answer.revealed:
+            fields = [str(f) for f in answer.revealed]
+            work.audit(tenant.id, "customer.pii_read", "customer", customer.id, {"fields": fields})
+        answers.append(answer)
+    return answers
+
+
+# --- changes -----------------------------------------------------------------------------
+
+
+async def create_customer(work: Work, tenant: Tenant, data: CustomerIn) -> Customer:
+    """Create a customer with identities; 409 if another customer holds one of them."""
+    claims = [IdentityClaim(i.kind, i.value) for i in data.identities]
+    identities = normalize_claims(tenant, claims)
+    for kind, value in identities:
+        await _check_identity_free(work, tenant, kind, value)
+    customer = Customer(
+        id=new_id(),
+        tenant_id=tenant.id,
+        display_name=data.display_name,
+        language=data.language,
+        vip=data.vip,
+        notes=data.notes,
+        address=data.address,
+        documents=[d.model_dump(mode="json") for d in data.documents],
+    )
+    work.session.add(customer)
+    await work.session.flush()
+    for kind, value in identities:
+        await _insert_identity(work, tenant, customer, kind, value)
+    kinds = [str(kind) for kind, _ in identities]
+    work.emit(
+        tenant.id,
+        "customer.created",
+        {"display_name": customer.display_name, "identity_kinds": kinds},
+        customer_id=customer.id,
+    )
+    work.audit(tenant.id, "customer.created", "customer", customer.id, {"identity_kinds": kinds})
+    return customer
+
+
+async def _check_identity_free(work: Work, tenant: Tenant, kind: IdentityKind, value: str) -> None:
+    row = await repository.find_identity(work.session, tenant.id, kind, value)
+    if row is not None:
+        raise Conflict(
+            f"another customer already has this {kind} identity: use that customer or merge",
+            customer_id=str(row.customer_id),
+        )
+
+
+async def _insert_identity(
+    work: Work, tenant: Tenant, customer: Customer, kind: IdentityKind, value: str
+) -> None:
+    """Insert an identity; 409 if a concurrent request took it first."""
+    try:
+        async with work.session.begin_nested():
+            work.session.add(
+                CustomerIdentity(
+                    id=new_id(),
+                    tenant_id=tenant.id,
+                    customer_id=customer.id,
+                    kind=kind,
+                    value=value,
+                )
+            )
+    except IntegrityError:
+        raise Conflict(f"another customer has just taken this {kind} identity") from None
+
+
+async def update_customer(
+    work: Work, tenant: Tenant, customer: Customer, patch: CustomerPatch
+) -> list[str]:
+    """Change the fields sent; returns the names of the fields that changed."""
+    check_not_merged(customer)
+    changes = patch.model_dump(mode="json", exclude_unset=True)
+    nulls = sorted(_NOT_NULL & {k for k, v in changes.items() if v is None})
+    if nulls:
+        raise InvalidInput(f"{', '.join(nulls)} cannot be null: send a value (empty clears it)")
+    changed = sorted(k for k, v in changes.items() if getattr(customer, k) != v)
+    if not changed:
+        return []
+    for name in changed:
+        setattr(customer, name, changes[name])
+    customer.updated_at = utcnow()
+    work.emit(tenant.id, "customer.updated", {"fields": changed}, customer_id=customer.id)
+    work.audit(tenant.id, "customer.updated", "customer", customer.id, {"fields": changed})
+    return changed
+
+
+async def remove_identity(
+    work: Work, tenant: Tenant, customer: Customer, identity_id: uuid.UUID
+) -> None:
+    """Remove one identity from a customer; 404 if the customer has no such identity."""
+    check_not_merged(customer)
+    row = await repository.get_identity(work.session, tenant.id, customer.id, identity_id)
+    if row is None:
+        raise NotFound("this customer has no such identity")
+    kind = row.kind
+    await work.session.delete(row)
+    customer.updated_at = utcnow()
+    work.emit(tenant.id, "customer.identity_removed", {"kind": kind}, customer_id=customer.id)
+    work.audit(tenant.id, "customer.identity_removed", "customer", customer.id, {"kind": kind})

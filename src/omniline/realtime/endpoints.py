@@ -1,5 +1,186 @@
-"""HTTP endpoints of realtime."""
+"""The event stream of a tenant: a resumable WebSocket, and the same stream as pages.
 
-from fastapi import APIRouter
+WebSocket protocol (JSON text frames, server to client):
+- without `last_event_id`: first {"type": "snapshot", "last_event_id": N, "data": {...}},
+  then {"type": "event", "event": {...}} for every event after N;
+- with `last_event_id=K`: the events after K from the database, then live ones;
+- {"type": "ping"} after 25 s without events; {"type": "resync"} before closing a client
+  that fell too far behind: it reconnects with the id of the last event it got.
+"""
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+
+from omniline.api.deps import CtxDep, TenantRef
+from omniline.auth.permissions import Permission
+from omniline.auth.service import TenantAccess
+from omniline.kit.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
+from omniline.realtime import service
+from omniline.realtime.bus import EventView
+from omniline.realtime.hub import Overflowed, Stream
+from omniline.realtime.schemas import EventOut, EventsPage
+from omniline.realtime.snapshot import read_snapshot
+
+if TYPE_CHECKING:
+    from omniline.runtime import Runtime
 
 router = APIRouter(tags=["realtime"])
+
+HEARTBEAT_SECONDS = 25.0
+SESSION_COOKIE = "omniline_session"
+
+# close codes: 4000 + the HTTP status a request would have got
+CLOSE_BAD_REQUEST = 4400
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_RESYNC = 4409
+
+
+@router.get(
+    "/tenants/{tenant}/events",
+    response_model=EventsPage,
+    summary="The tenant's events after an event id, in order (the WebSocket stream as pages)",
+)
+async def list_events(
+    ctx: CtxDep,
+    after: Annotated[int, Query(ge=0, description="the last event id already read")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000, description="page size")] = 100,
+) -> EventsPage:
+    ctx.access.require(Permission.EVENTS_READ)
+    events = await service.list_events(ctx.work.session, ctx.tenant.id, after=after, limit=limit)
+    return EventsPage(
+        events=[EventOut.of(e) for e in events], next_after=events[-1].seq if events else after
+    )
+
+
+@router.websocket("/tenants/{tenant}/ws")
+async def event_socket(websocket: WebSocket, tenant: TenantRef) -> None:
+    """Snapshot then live events, or resume after `last_event_id`; token in `?token=`."""
+    runtime: Runtime = websocket.app.state.runtime
+    await websocket.accept()
+    try:
+        tenant_id = (await _access(runtime, websocket, tenant)).tenant.id
+        resume_after = _last_event_id(websocket)
+    except DomainError as exc:
+        await websocket.close(_close_code(exc), _reason(exc.message))
+        return
+    sub = runtime.hub.subscribe(frozenset({tenant_id}))
+    try:  # subscribed before reading the starting point: nothing slips between the two
+        stream = Stream(runtime.hub, tenant_id, sub, last=0)
+        if await _start(runtime, websocket, stream, resume_after):
+            await _serve(websocket, stream)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        runtime.hub.unsubscribe(sub)
+
+
+async def _access(runtime: "Runtime", websocket: WebSocket, tenant: str) -> TenantAccess:
+    token = websocket.query_params.get("token")
+    if not token:
+        token = websocket.cookies.get(SESSION_COOKIE)
+        if token and not _same_origin(websocket):
+            raise Forbidden("a session cookie is only accepted from this site's own pages")
+    if not token:
+        raise Unauthorized("log in, or pass the token as ?token=<token>")
+    ip = websocket.client.host if websocket.client else None
+    return await service.access_stream(runtime.sessions, token, tenant, ip)
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    """A cookie rides along on cross-site sockets too; only our own pages may use it."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser
+    return origin.split("://", 1)[-1].rstrip("/") == websocket.headers.get("host")
+
+
+def _last_event_id(websocket: WebSocket) -> int | None:
+    raw = websocket.query_params.get("last_event_id")
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()):
+        raise InvalidInput(f"last_event_id must be a whole number >= 0, not '{raw[:20]}'")
+    return int(raw)
+
+
+def _close_code(exc: DomainError) -> int:
+    codes = {
+        Unauthorized: CLOSE_UNAUTHORIZED,
+        Forbidden: CLOSE_FORBIDDEN,
+        NotFound: CLOSE_NOT_FOUND,
+    }
+    return next((c for t, c in codes.items() if isinstance(exc, t)), CLOSE_BAD_REQUEST)
+
+
+def _reason(message: str) -> str:
+    """A close reason fits in 123 bytes."""
+    encoded = message.encode()
+    return message if len(encoded) <= 123 else encoded[:120].decode(errors="ignore") + "..."
+
+
+async def _start(
+    runtime: "Runtime", websocket: WebSocket, stream: Stream, resume_after: int | None
+) -> bool:
+    """Send the starting point: a snapshot, or the stored events after `resume_after`."""
+    if resume_after is None:
+        snapshot = await read_snapshot(runtime.sessions, stream.tenant_id)
+        stream.last = snapshot.last_event_id
+        await websocket.send_json(
+            {"type": "snapshot", "last_event_id": stream.last, "data": snapshot.data_json()}
+        )
+        return True
+    newest = await runtime.hub.head(stream.tenant_id)
+    if resume_after > newest:
+        message = (
+            f"last_event_id {resume_after} is ahead of the stream (newest is {newest}): "
+            "connect without it for a fresh snapshot"
+        )
+        await websocket.close(CLOSE_BAD_REQUEST, _reason(message))
+        return False
+    stream.last = resume_after
+    while page := await stream.catch_up():
+        await _send_events(websocket, page)
+    return True
+
+
+async def _serve(websocket: WebSocket, stream: Stream) -> None:
+    """Send live events until the client leaves or falls too far behind."""
+    reader = asyncio.create_task(_read_until_closed(websocket))
+    writer = asyncio.create_task(_write(websocket, stream))
+    done, pending = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+            await task
+    for task in done:
+        task.result()
+
+
+async def _read_until_closed(websocket: WebSocket) -> None:
+    # clients have nothing to say yet; reading is how a closed socket is noticed
+    while (await websocket.receive())["type"] != "websocket.disconnect":
+        pass
+
+
+async def _write(websocket: WebSocket, stream: Stream) -> None:
+    while True:
+        try:
+            events = await stream.next(HEARTBEAT_SECONDS)
+        except Overflowed as exc:
+            await websocket.send_json({"type": "resync", "last_event_id": stream.last})
+            await websocket.close(CLOSE_RESYNC, _reason(f"{exc}: resume with last_event_id"))
+            return
+        if events is None:
+            await websocket.send_json({"type": "ping"})
+        else:
+            await _send_events(websocket, events)
+
+
+async def _send_events(websocket: WebSocket, events: list[EventView]) -> None:
+    for event in events:
+        await websocket.send_json({"type": "event", "event": event.to_json()})

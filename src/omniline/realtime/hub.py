@@ -1,17 +1,21 @@
 """Delivers committed events to the WebSocket clients of this process, in order, without gaps."""
 
 import asyncio
+import contextlib
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from omniline.models import Event
+from omniline.realtime import repository
 from omniline.realtime.bus import EventView
 
+log = logging.getLogger(__name__)
+
 QUEUE_LIMIT = 10_000
+LOAD_LIMIT = 10_000
 
 
 class Subscription:
@@ -80,18 +84,76 @@ class Hub:
     async def load(
         self, tenant_id: uuid.UUID, after: int, upto: int | None = None
     ) -> list[EventView]:
-        """Events of a tenant with after < seq <= upto, from the database."""
-        query = select(Event).where(Event.tenant_id == tenant_id, Event.seq > after)
-        if upto is not None:
-            query = query.where(Event.seq <= upto)
+        """Events of a tenant with after < seq <= upto, from the database (one page)."""
         async with self._sessions() as session:
-            rows = await session.scalars(query.order_by(Event.seq).limit(10_000))
+            rows = await repository.events_after(
+                session, tenant_id, after, upto=upto, limit=LOAD_LIMIT
+            )
             return [EventView.of(row) for row in rows]
 
     async def head(self, tenant_id: uuid.UUID) -> int:
         """The newest committed event id of a tenant."""
         async with self._sessions() as session:
-            value = await session.scalar(
-                select(func.max(Event.seq)).where(Event.tenant_id == tenant_id)
-            )
-            return int(value or 0)
+            return await repository.head_seq(session, tenant_id)
+
+
+class Overflowed(Exception):
+    """The client fell too far behind; it must reconnect and resume from its last event."""
+
+
+class Stream:
+    """A subscription read from a known event id on: in order, no gap, no duplicate.
+
+    Subscribe before reading the starting point (snapshot or stored events), so that every
+    event committed after it reaches the queue; events the queue holds twice, or that
+    another process published out of order, are skipped or filled in from the database.
+    """
+
+    def __init__(self, hub: Hub, tenant_id: uuid.UUID, sub: Subscription, last: int) -> None:
+        self._hub = hub
+        self._sub = sub
+        self.tenant_id = tenant_id
+        self.last = last
+
+    async def catch_up(self) -> list[EventView]:
+        """The next page of stored events after the last one delivered; empty once caught up."""
+        page = await self._hub.load(self.tenant_id, self.last)
+        if page:
+            self.last = page[-1].seq
+        return page
+
+    async def next(self, idle_seconds: float) -> list[EventView] | None:
+        """The next events in order; None when nothing came for idle_seconds."""
+        try:
+            first = await asyncio.wait_for(self._sub.queue.get(), idle_seconds)
+        except TimeoutError:
+            return None
+        items = [first]
+        with contextlib.suppress(asyncio.QueueEmpty):
+            while len(items) < LOAD_LIMIT:
+                items.append(self._sub.queue.get_nowait())
+        if self._sub.overflowed or any(e is None for e in items):
+            raise Overflowed(f"more than {QUEUE_LIMIT} events waited for this client")
+        return await self._in_order([e for e in items if e is not None])
+
+    async def _in_order(self, items: list[EventView]) -> list[EventView]:
+        out: list[EventView] = []
+        for event in items:
+            if event.tenant_id != self.tenant_id or event.seq <= self.last:
+                continue  # delivered already (read from the database, or sent twice)
+            if event.seq > self.last + 1:
+                out.extend(await self._fill(event.seq - 1))
+            out.append(event)
+            self.last = event.seq
+        return out
+
+    async def _fill(self, upto: int) -> list[EventView]:
+        out: list[EventView] = []
+        while self.last < upto:
+            page = await self._hub.load(self.tenant_id, self.last, upto)
+            if not page:
+                log.warning("realtime: events %s..%s not found", self.last + 1, upto)
+                break
+            out.extend(page)
+            self.last = page[-1].seq
+        return out

@@ -1,0 +1,13 @@
+"""The adapters an installation ships with: the one place that names concrete adapters."""
+
+from omniline.channels.api.adapter import ApiChannel
+from omniline.channels.fake.adapter import FakeChannel
+from omniline.channels.registry import ChannelRegistry
+
+
+def default_registry() -> ChannelRegistry:
+    """A registry with every shipped adapter."""
+    registry = ChannelRegistry()
+    registry.register(ApiChannel())
+    registry.register(FakeChannel())
+    return registry
