@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omniline.models import OPEN_CASE_STATUSES, Case
+from omniline.models import OPEN_CASE_STATUSES, Case, Membership, User
 
 
 async def get_case(session: AsyncSession, tenant_id: uuid.UUID, case_id: uuid.UUID) -> Case | None:
@@ -52,3 +52,17 @@ async def list_cases(
     if after is not None:
         query = query.where(Case.id > after)
     return list(await session.scalars(query.order_by(Case.id).limit(limit)))
+
+
+async def is_active_member(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Whether a person is an active member of the tenant (and so may own its cases)."""
+    found = await session.scalar(
+        select(Membership.id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.tenant_id == tenant_id,
+            Membership.user_id == user_id,
+            User.is_active.is_(True),
+        )
+    )
+    return found is not None

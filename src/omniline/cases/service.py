@@ -1,6 +1,7 @@
 """Open, join, change and close cases."""
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from omniline.cases import repository
@@ -9,6 +10,7 @@ from omniline.kit.clock import utcnow
 from omniline.kit.errors import InvalidInput, NotFound
 from omniline.kit.ids import new_id
 from omniline.models import Case, CaseStatus, Customer, Priority, Tenant
+from omniline.reasons import service as reasons
 from omniline.tenants.service import tenant_setting
 
 get_case = repository.get_case
@@ -66,6 +68,7 @@ async def open_case(
     reason_id: uuid.UUID | None = None,
     subject: str = "",
     priority: Priority = Priority.NORMAL,
+    owner_id: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> Case:
     """Open a new case with the tenant's next case number."""
@@ -81,6 +84,7 @@ async def open_case(
         status=CaseStatus.NEW,
         priority=priority,
         reason_id=reason_id,
+        owner_id=owner_id,
         first_channel=channel,
         last_activity_at=now,
         created_at=now,
@@ -89,12 +93,74 @@ async def open_case(
     work.emit(
         tenant.id,
         "case.opened",
-        {"number": number, "channel": channel, "reason_id": reason_id, "priority": priority},
+        {
+            "number": number,
+            "channel": channel,
+            "reason_id": reason_id,
+            "priority": priority,
+            "owner_id": owner_id,
+        },
         customer_id=customer.id,
         case_id=case.id,
         occurred_at=now,
     )
     return case
+
+
+async def create_case(
+    work: Work,
+    tenant: Tenant,
+    customer: Customer,
+    *,
+    channel: str,
+    subject: str = "",
+    priority: Priority = Priority.NORMAL,
+    reason_id: uuid.UUID | None = None,
+    owner_id: uuid.UUID | None = None,
+) -> Case:
+    """Open a case by hand (a contact registered by branch or post staff, say), checked."""
+    if customer.merged_into_id is not None:
+        raise InvalidInput(
+            f"customer {customer.id} was merged into {customer.merged_into_id}: open the case there"
+        )
+    if reason_id is not None:
+        await check_reason(work, tenant, reason_id)
+    if owner_id is not None:
+        await check_owner(work, tenant, owner_id)
+    case = await open_case(
+        work,
+        tenant,
+        customer,
+        channel=channel,
+        reason_id=reason_id,
+        subject=subject,
+        priority=priority,
+        owner_id=owner_id,
+    )
+    work.audit(
+        tenant.id,
+        "case.created",
+        "case",
+        case.id,
+        {"number": case.number, "customer_id": customer.id, "channel": channel},
+    )
+    return case
+
+
+async def check_reason(work: Work, tenant: Tenant, reason_id: uuid.UUID) -> None:
+    """A case's reason must be an active reason of the tenant."""
+    reason = await reasons.get_reason(work.session, tenant.id, reason_id)
+    if reason is None or not reason.active:
+        raise InvalidInput(
+            f"contact reason {reason_id} is not an active reason of this tenant: "
+            f"see GET /api/v1/tenants/{tenant.slug}/reasons"
+        )
+
+
+async def check_owner(work: Work, tenant: Tenant, user_id: uuid.UUID) -> None:
+    """A case's owner must be an active member of the tenant."""
+    if not await repository.is_active_member(work.session, tenant.id, user_id):
+        raise InvalidInput(f"user {user_id} is not an active member of this tenant")
 
 
 async def set_status(work: Work, tenant: Tenant, case: Case, status: CaseStatus) -> Case:
@@ -132,8 +198,16 @@ async def update_case(
     reason_id: uuid.UUID | None = None,
     owner_id: uuid.UUID | None = None,
     subject: str | None = None,
+    unset: Collection[str] = (),
 ) -> Case:
-    """Change a case's priority, reason, owner or subject."""
+    """Change a case's priority, reason, owner or subject; `unset` clears reason_id/owner_id."""
+    clearable = {"reason_id", "owner_id"}
+    if not set(unset) <= clearable:
+        raise InvalidInput(f"only {', '.join(sorted(clearable))} can be cleared")
+    if reason_id is not None and reason_id != case.reason_id:
+        await check_reason(work, tenant, reason_id)
+    if owner_id is not None and owner_id != case.owner_id:
+        await check_owner(work, tenant, owner_id)
     changes: dict[str, object] = {}
     for name, value in (
         ("priority", priority),
@@ -144,6 +218,10 @@ async def update_case(
         if value is not None and getattr(case, name) != value:
             changes[name] = value
             setattr(case, name, value)
+    for name in unset:
+        if getattr(case, name) is not None and name not in changes:
+            changes[name] = None
+            setattr(case, name, None)
     if changes:
         case.last_activity_at = utcnow()
         work.emit(tenant.id, "case.updated", changes, customer_id=case.customer_id, case_id=case.id)

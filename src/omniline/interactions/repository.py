@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omniline.models import OPEN_INTERACTION_STATUSES, Event, Interaction, Message
@@ -78,10 +78,17 @@ async def list_interactions(
 
 
 async def list_messages(
-    session: AsyncSession, interaction_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
+    session: AsyncSession,
+    interaction_id: uuid.UUID,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+    include_internal: bool = True,
 ) -> list[Message]:
-    """A page of an interaction's messages, in order."""
+    """A page of an interaction's messages, in order (internal notes only if asked for)."""
     query = select(Message).where(Message.interaction_id == interaction_id)
+    if not include_internal:
+        query = query.where(Message.internal.is_(False))
     if after is not None:
         query = query.where(Message.id > after)
     return list(await session.scalars(query.order_by(Message.id).limit(limit)))
@@ -97,3 +104,15 @@ async def interaction_events(
         .order_by(Event.seq)
     )
     return list(rows)
+
+
+async def case_interactions(
+    session: AsyncSession, tenant_id: uuid.UUID, case_id: uuid.UUID, *, limit: int
+) -> tuple[list[Interaction], int]:
+    """The latest `limit` interactions of a case, oldest first, and how many it has in all."""
+    where = (Interaction.tenant_id == tenant_id, Interaction.case_id == case_id)
+    total = await session.scalar(select(func.count()).select_from(Interaction).where(*where))
+    rows = await session.scalars(
+        select(Interaction).where(*where).order_by(Interaction.id.desc()).limit(limit)
+    )
+    return list(reversed(list(rows))), int(total or 0)

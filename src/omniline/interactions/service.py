@@ -5,12 +5,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from omniline.cases import service as cases
 from omniline.interactions import repository
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import InvalidInput, NotFound
 from omniline.kit.ids import new_id
 from omniline.models import (
+    OPEN_CASE_STATUSES,
     AuthorKind,
     Case,
     Customer,
@@ -21,11 +23,13 @@ from omniline.models import (
     Message,
     Tenant,
 )
+from omniline.reasons import service as reasons
 
 get_interaction = repository.get_interaction
 list_interactions = repository.list_interactions
 list_messages = repository.list_messages
 interaction_events = repository.interaction_events
+case_interactions = repository.case_interactions
 find_message_by_external_id = repository.find_message_by_external_id
 find_open_interaction = repository.find_open_interaction
 
@@ -41,6 +45,8 @@ STEPS: dict[str, tuple[frozenset[InteractionStatus], InteractionStatus, str]] = 
     "ended": (frozenset({S.CREATED, S.QUEUED, S.OFFERED, S.ACTIVE, S.HELD}), S.ENDED, "ended_at"),
     "wrapped_up": (frozenset({S.ENDED}), S.WRAPPED_UP, "wrapped_up_at"),
 }
+# steps that put an interaction in a queue, and so may name it
+QUEUEING_STEPS = frozenset({"queued", "transferred"})
 
 
 @dataclass(slots=True)
@@ -206,3 +212,145 @@ def move_to_case(work: Work, tenant: Tenant, interaction: Interaction, case: Cas
         {"from_case_id": previous, "to_case_id": case.id},
     )
     return interaction
+
+
+async def do_step(
+    work: Work,
+    tenant: Tenant,
+    interaction: Interaction,
+    name: str,
+    *,
+    reason_code: str | None = None,
+    queue: str | None = None,
+) -> Interaction:
+    """A lifecycle step asked for by a caller: checked, attributed, logged and audited.
+
+    `answered` makes the acting person the interaction's agent; `transferred` frees it for the
+    next one; `wrapped_up` may classify the contact with a reason code; `queued` and
+    `transferred` may name the queue.
+    """
+    if reason_code is not None and name != "wrapped_up":
+        raise InvalidInput("reason_code classifies a wrap-up: send it with the step 'wrapped_up'")
+    if queue is not None and name not in QUEUEING_STEPS:
+        raise InvalidInput(f"a queue can only be named with the steps {', '.join(QUEUEING_STEPS)}")
+    reason_id = await reasons.reason_id_for_code(work, tenant, reason_code)
+    data: dict[str, Any] = {}
+    if name == "answered" and work.actor.user_id is not None:
+        data["agent_id"] = work.actor.user_id
+    if name == "transferred":
+        data["from_agent_id"] = interaction.agent_id
+    if queue is not None:
+        data["queue"] = queue
+    if reason_id is not None:
+        data.update(reason_id=reason_id, reason_code=reason_code)
+    step(work, tenant, interaction, name, data=data)
+    _apply_step(interaction, name, data)
+    work.audit(tenant.id, f"interaction.{name}", "interaction", interaction.id, data)
+    return interaction
+
+
+def _apply_step(interaction: Interaction, name: str, data: dict[str, Any]) -> None:
+    if "agent_id" in data:
+        interaction.agent_id = data["agent_id"]
+    if name == "transferred":
+        interaction.agent_id = None
+    if "queue" in data:
+        interaction.queue = data["queue"]
+    if "reason_id" in data:
+        interaction.reason_id = data["reason_id"]
+
+
+def reply(
+    work: Work,
+    tenant: Tenant,
+    interaction: Interaction,
+    *,
+    body: str,
+    content_type: str = "text/plain",
+    internal: bool = False,
+) -> Message:
+    """An agent's message: an internal note stays here, a reply is queued for its channel.
+
+    The `messages.send` job is written in the same transaction as the message (outbox), so
+    a committed reply is always sent, and a rolled back one never is.
+    """
+    if not internal and interaction.status in (S.ENDED, S.WRAPPED_UP):
+        raise InvalidInput(
+            f"the interaction has {interaction.status}: start a new outbound interaction "
+            "to write to the customer, or add an internal note"
+        )
+    user_id = work.actor.user_id
+    message = add_message(
+        work,
+        tenant,
+        interaction,
+        NewMessage(
+            direction=Direction.OUTBOUND,
+            author_kind=AuthorKind.AGENT if user_id is not None else AuthorKind.SYSTEM,
+            author_id=user_id,
+            body=body,
+            content_type=content_type,
+            internal=internal,
+        ),
+    )
+    if not internal:
+        work.enqueue("messages.send", {"message_id": message.id})
+    work.audit(
+        tenant.id,
+        "message.note_added" if internal else "message.reply_queued",
+        "message",
+        message.id,
+        {"interaction_id": interaction.id},
+    )
+    return message
+
+
+async def start_outbound(
+    work: Work,
+    tenant: Tenant,
+    customer: Customer,
+    *,
+    channel: str,
+    case: Case | None = None,
+    subject: str = "",
+) -> Interaction:
+    """An outbound contact started by an agent, in the given case or an opened or joined one."""
+    if customer.merged_into_id is not None:
+        raise InvalidInput(
+            f"customer {customer.id} was merged into {customer.merged_into_id}: contact them there"
+        )
+    now = utcnow()
+    if case is None:
+        case, _ = await cases.open_or_join_case(
+            work, tenant, customer, channel=channel, subject=subject, now=now
+        )
+    else:
+        _check_case_takes_contact(case, customer)
+        case.last_activity_at = now
+    row = open_interaction(
+        work,
+        tenant,
+        customer,
+        case,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        subject=subject,
+        now=now,
+    )
+    work.audit(
+        tenant.id,
+        "interaction.started",
+        "interaction",
+        row.id,
+        {"case_id": case.id, "customer_id": customer.id, "channel": channel},
+    )
+    if work.actor.user_id is not None:  # the person who starts the contact is handling it
+        await do_step(work, tenant, row, "answered")
+    return row
+
+
+def _check_case_takes_contact(case: Case, customer: Customer) -> None:
+    if case.customer_id != customer.id:
+        raise InvalidInput("the case belongs to another customer")
+    if case.status not in OPEN_CASE_STATUSES:
+        raise InvalidInput(f"the case is {case.status}: reopen it first (PATCH its status to open)")

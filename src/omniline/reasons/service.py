@@ -51,7 +51,7 @@ async def create_reason(
     if await repository.get_reason_by_code(work.session, tenant.id, code):
         raise Conflict(f"a reason with code '{code}' already exists")
     if parent_id is not None:
-        await get_reason_or_raise(work, tenant, parent_id)
+        await _parent_or_raise(work, tenant, parent_id)
     row = ContactReason(
         id=new_id(),
         tenant_id=tenant.id,
@@ -76,26 +76,35 @@ async def update_reason(
     description: str | None = None,
     active: bool | None = None,
     parent_id: uuid.UUID | None = None,
+    to_top: bool = False,
 ) -> ContactReason:
-    """Rename, describe, (de)activate or move a reason; a reason cannot sit under itself."""
-    if parent_id is not None:
+    """Rename, describe, (de)activate or move a reason (under a parent, or `to_top`).
+
+    A reason cannot sit under itself or under one of its own sub-reasons.
+    """
+    changes: dict[str, object] = {}
+    if parent_id is not None and parent_id != row.parent_id:
         await _check_no_cycle(work, tenant, row.id, parent_id)
-        row.parent_id = parent_id
-    if name is not None:
-        row.name = name
-    if description is not None:
-        row.description = description
-    if active is not None:
-        row.active = active
-    work.emit(tenant.id, "reason.updated", {"reason_id": row.id})
-    work.audit(
-        tenant.id,
-        "reason.updated",
-        "contact_reason",
-        row.id,
-        {"name": row.name, "active": row.active},
-    )
+        changes["parent_id"] = parent_id
+    elif to_top and parent_id is None and row.parent_id is not None:
+        changes["parent_id"] = None
+    for field, value in (("name", name), ("description", description), ("active", active)):
+        if value is not None and getattr(row, field) != value:
+            changes[field] = value
+    if not changes:
+        return row
+    for field, new in changes.items():
+        setattr(row, field, new)
+    work.emit(tenant.id, "reason.updated", {"reason_id": row.id, **changes})
+    work.audit(tenant.id, "reason.updated", "contact_reason", row.id, changes)
     return row
+
+
+async def _parent_or_raise(work: Work, tenant: Tenant, parent_id: uuid.UUID) -> ContactReason:
+    parent = await repository.get_reason(work.session, tenant.id, parent_id)
+    if parent is None:
+        raise InvalidInput(f"parent reason {parent_id} does not exist in this tenant")
+    return parent
 
 
 async def _check_no_cycle(
@@ -105,4 +114,4 @@ async def _check_no_cycle(
     while current is not None:
         if current == reason_id:
             raise InvalidInput("a reason cannot be placed under itself or its own sub-reason")
-        current = (await get_reason_or_raise(work, tenant, current)).parent_id
+        current = (await _parent_or_raise(work, tenant, current)).parent_id
