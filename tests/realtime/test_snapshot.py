@@ -151,6 +151,8 @@ async def test_snapshot_plus_events_is_a_fresh_snapshot(
     held = await scene.change(held, _step(iid, "ended"))
     held = await scene.change(held, _case_status(other["case_id"], CaseStatus.CLOSED))
     assert held.interactions == {}
+    held = await scene.change(held, _case_status(other["case_id"], CaseStatus.OPEN))  # reopened
+    assert other["case_id"] in {str(c) for c in held.cases}
 
     steps = {f"interaction.{name}" for name in interactions.STEPS}
     kinds = {"case.opened", "case.status_changed", "case.updated", "interaction.created"}
@@ -169,7 +171,7 @@ def test_events_already_applied_change_nothing() -> None:
     assert apply(held, _event(6, "customer.created")) == Snapshot(6)
 
 
-def test_a_reopened_case_asks_for_a_fresh_snapshot() -> None:
+def test_a_reopened_case_without_its_identity_asks_for_a_fresh_snapshot() -> None:
     with pytest.raises(StaleSnapshot, match="fresh snapshot"):
         apply(Snapshot(1), _event(2, "case.status_changed", **{"from": "closed", "to": "open"}))
 

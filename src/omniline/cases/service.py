@@ -181,7 +181,14 @@ async def set_status(work: Work, tenant: Tenant, case: Case, status: CaseStatus)
     work.emit(
         tenant.id,
         "case.status_changed",
-        {"from": previous, "to": status},
+        # the case's identity travels with the change, so a listener can show a reopened case
+        {
+            "from": previous,
+            "to": status,
+            "number": case.number,
+            "priority": case.priority,
+            "created_at": case.created_at,
+        },
         customer_id=case.customer_id,
         case_id=case.id,
     )

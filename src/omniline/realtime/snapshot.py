@@ -235,8 +235,16 @@ def _case_status_changed(state: Snapshot, event: EventView) -> None:
         state.cases.pop(event.case_id, None)
     elif current is not None:
         state.cases[event.case_id] = dataclasses.replace(current, status=status)
+    elif event.customer_id is not None and "number" in event.data:  # a reopened case
+        state.cases[event.case_id] = CaseView(
+            id=event.case_id,
+            number=int(event.data["number"]),
+            status=status,
+            priority=str(event.data["priority"]),
+            customer_id=event.customer_id,
+            created_at=datetime.fromisoformat(str(event.data["created_at"])),
+        )
     else:
-        # a reopened case: the event does not carry its number and priority
         raise StaleSnapshot(f"case {event.case_id} reopened: fetch a fresh snapshot")
 
 
