@@ -130,6 +130,7 @@ class World:
 async def _login(client: httpx.AsyncClient, email: str) -> str:
     response = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert response.status_code == 200, response.text
+    client.cookies.clear()  # tests authenticate explicitly, never by the last login's cookie
     token: str = response.json()["token"]
     return token
 

@@ -1,4 +1,8 @@
-"""Background work of channels: sending outbound messages through their adapter."""
+"""Background work of channels: sending outbound messages through their adapter.
+
+The database is read in one short session and the outcome written in another, so that no
+transaction (and, on SQLite, no connection) is held while a provider is being called.
+"""
 
 import uuid
 from typing import Any
@@ -6,11 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from omniline.channels.base import AccountConfig, OutboundMessage, SendFailed
+from omniline.channels.base import AccountConfig, OutboundMessage, SendFailed, SendResult
 from omniline.channels.registry import ChannelRegistry
 from omniline.customers import service as customers
 from omniline.customers.service import IdentityClaim
-from omniline.jobs.worker import Handler
+from omniline.jobs.worker import Handler, current_attempt
+from omniline.kit.errors import NotFound
 from omniline.models import ChannelAccount, DeliveryStatus, Interaction, Message
 
 
@@ -20,34 +25,77 @@ def send_message_handler(
     """The `messages.send` job: send one queued outbound message; safe to run twice."""
 
     async def handle(payload: dict[str, Any]) -> None:
+        message_id = uuid.UUID(str(payload["message_id"]))
         async with sessions() as session:
-            message = await session.get(Message, uuid.UUID(payload["message_id"]))
-            if message is None or message.delivery_status != DeliveryStatus.QUEUED:
-                return  # gone, or already sent by an earlier run
-            interaction = await session.get(Interaction, message.interaction_id)
-            assert interaction is not None
-            account = await _account(session, interaction)
-            outbound = await _outbound(session, message, interaction)
-            adapter = channels.get(account.kind)
-            try:
-                result = await adapter.send(account, outbound)
-            except SendFailed as exc:
-                message.delivery_error = str(exc)
-                if exc.retry:
-                    await session.commit()
-                    raise
-                message.delivery_status = DeliveryStatus.FAILED
-                await session.commit()
-                return
-            message.delivery_status = (
-                DeliveryStatus.DELIVERED if result.delivered else DeliveryStatus.SENT
-            )
-            message.delivery_error = None
-            if result.external_id and message.external_id is None:
-                message.external_id = result.external_id
-            await session.commit()
+            prepared = await _prepare(session, message_id)
+        if prepared is None:
+            return  # gone, or already sent by an earlier run
+        account, outbound = prepared
+        try:
+            result = await _send(channels, account, outbound)
+        except SendFailed as exc:
+            attempt = current_attempt()
+            give_up = not exc.retry or (attempt is not None and attempt.last)
+            await _record_failure(sessions, message_id, str(exc), give_up=give_up)
+            if not give_up:
+                raise
+            return
+        await _record_sent(sessions, message_id, result)
 
     return handle
+
+
+async def _send(
+    channels: ChannelRegistry, account: AccountConfig, outbound: OutboundMessage
+) -> SendResult:
+    try:
+        adapter = channels.get(account.kind)
+    except NotFound as exc:  # an adapter missing from this installation may come with an upgrade
+        raise SendFailed(f"channel '{account.name}': {exc.message}") from exc
+    return await adapter.send(account, outbound)
+
+
+async def _prepare(
+    session: AsyncSession, message_id: uuid.UUID
+) -> tuple[AccountConfig, OutboundMessage] | None:
+    message = await session.get(Message, message_id)
+    if message is None or message.delivery_status != DeliveryStatus.QUEUED:
+        return None
+    interaction = await session.get(Interaction, message.interaction_id)
+    if interaction is None or interaction.tenant_id != message.tenant_id:
+        return None
+    return await _account(session, interaction), await _outbound(session, message, interaction)
+
+
+async def _record_sent(
+    sessions: async_sessionmaker[AsyncSession], message_id: uuid.UUID, result: SendResult
+) -> None:
+    async with sessions() as session, session.begin():
+        message = await session.get(Message, message_id)
+        if message is None or message.delivery_status != DeliveryStatus.QUEUED:
+            return  # another run recorded it first
+        message.delivery_status = (
+            DeliveryStatus.DELIVERED if result.delivered else DeliveryStatus.SENT
+        )
+        message.delivery_error = None
+        if result.external_id and message.external_id is None:
+            message.external_id = result.external_id[:300]
+
+
+async def _record_failure(
+    sessions: async_sessionmaker[AsyncSession],
+    message_id: uuid.UUID,
+    error: str,
+    *,
+    give_up: bool,
+) -> None:
+    async with sessions() as session, session.begin():
+        message = await session.get(Message, message_id)
+        if message is None or message.delivery_status != DeliveryStatus.QUEUED:
+            return
+        message.delivery_error = error[:2000]
+        if give_up:
+            message.delivery_status = DeliveryStatus.FAILED
 
 
 async def _account(session: AsyncSession, interaction: Interaction) -> AccountConfig:

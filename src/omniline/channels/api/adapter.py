@@ -126,15 +126,29 @@ class ApiChannel:
         try:
             async with httpx.AsyncClient(transport=self._transport, timeout=10) as client:
                 response = await client.post(str(url), content=body, headers=headers)
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise SendFailed(f"webhook URL {url!r} is not usable: {exc}", retry=False) from exc
         except httpx.HTTPError as exc:
             raise SendFailed(f"webhook {url} unreachable: {exc}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise SendFailed(f"webhook {url} answered {response.status_code}")
-        if response.status_code >= 400:
-            raise SendFailed(
-                f"webhook {url} refused the message: {response.status_code}", retry=False
-            )
+        return _result(str(url), response)
+
+
+def _result(url: str, response: httpx.Response) -> SendResult:
+    """2xx is delivered; 5xx, 408 and 429 may pass on a later try; anything else will not."""
+    status = response.status_code
+    if 200 <= status < 300:
         return SendResult(external_id=response.headers.get("X-Message-Id"), delivered=True)
+    if status >= 500 or status in (408, 429):
+        raise SendFailed(f"webhook {url} answered {status}")
+    if 300 <= status < 400:
+        raise SendFailed(
+            f"webhook {url} answered a redirect ({status}); set the final URL", retry=False
+        )
+    detail = response.text[:300].strip()
+    raise SendFailed(
+        f"webhook {url} refused the message: {status}" + (f" {detail}" if detail else ""),
+        retry=False,
+    )
 
 
 def _outbound_doc(message: OutboundMessage) -> dict[str, Any]:

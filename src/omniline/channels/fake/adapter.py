@@ -30,8 +30,9 @@ class FakeChannel:
         """Check `X-Fake-Signature`: hex HMAC-SHA256 of the body with the account secret."""
         if not account.secret:
             return
-        expected = hmac.new(account.secret.encode(), body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, headers.get("x-fake-signature", "")):
+        expected = hmac.new(account.secret.encode(), body, hashlib.sha256).hexdigest().encode()
+        provided = headers.get("x-fake-signature", "").encode("utf-8", "replace")
+        if not hmac.compare_digest(expected, provided):
             raise VerificationFailed("fake signature does not match")
 
     def parse(
@@ -41,16 +42,7 @@ class FakeChannel:
         try:
             doc = json.loads(body)
             docs = doc if isinstance(doc, list) else [doc]
-            return [
-                InboundMessage(
-                    channel=account.name,
-                    external_id=str(d["id"]),
-                    sender=[IdentityClaim("external", str(d["from"]))],
-                    body=str(d.get("text", "")),
-                    thread_ref=d.get("thread"),
-                )
-                for d in docs
-            ]
+            return [_message(account, d) for d in docs]
         except (ValueError, KeyError, TypeError) as exc:
             raise ParseFailed(f"not a fake payload: {exc}") from exc
 
@@ -60,3 +52,19 @@ class FakeChannel:
             raise self.fail_next.pop(0)
         self.sent.append(message)
         return SendResult(external_id=f"fake-{len(self.sent)}", delivered=True)
+
+
+def _message(account: AccountConfig, doc: object) -> InboundMessage:
+    if not isinstance(doc, dict):
+        raise TypeError("each document must be an object with 'id' and 'from'")
+    external_id, sender = str(doc["id"]), str(doc["from"])
+    if not 0 < len(external_id) <= 300 or not 0 < len(sender) <= 300:
+        raise ValueError("'id' and 'from' must have 1 to 300 characters")
+    thread = doc.get("thread")
+    return InboundMessage(
+        channel=account.name,
+        external_id=external_id,
+        sender=[IdentityClaim("external", sender)],
+        body=str(doc.get("text", "")),
+        thread_ref=str(thread)[:300] if thread is not None else None,
+    )

@@ -1,0 +1,190 @@
+"""The audit log's hash chains: an intact log checks out, and every kind of tampering shows."""
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from omniline.audit.verify import VerifyReport, verify_all
+from omniline.journal.actor import Actor, ActorType
+from omniline.journal.hashing import entry_hash
+from omniline.kit.ids import new_id
+from omniline.models import AuditEntry
+from omniline.runtime import Runtime
+from omniline.tenants.service import create_tenant
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def stream(runtime: Runtime) -> str:
+    """The chain of a tenant with six entries, written over three commits."""
+    work = runtime.work()
+    tenant = await create_tenant(work, slug="acme", name="Acme")
+    await work.commit()
+    await work.session.close()
+    actor = Actor(ActorType.USER, new_id(), "203.0.113.7")
+    for batch in (["case.updated", "case.status_changed"], ["customer.created"] * 3):
+        work = runtime.work(actor)
+        for n, action in enumerate(batch):
+            work.audit(tenant.id, action, "case", new_id(), {"n": n, "note": "zażółć", "x": 1.5})
+        await work.commit()
+        await work.session.close()
+    return str(tenant.id)
+
+
+async def verify(runtime: Runtime) -> VerifyReport:
+    async with runtime.sessions() as session:
+        return await verify_all(session)
+
+
+async def tamper(runtime: Runtime, sql: str, **params: object) -> None:
+    async with runtime.sessions() as session, session.begin():
+        await session.execute(text(sql), params)
+
+
+async def test_an_untouched_log_is_intact(runtime: Runtime, stream: str) -> None:
+    report = await verify(runtime)
+    assert report.problems == []
+    assert (report.checked, report.streams) == (7, 2)  # six in the tenant, one in "system"
+    assert report.lines() == ["audit log intact: 7 entries in 2 chains"]
+
+
+async def test_a_small_batch_walks_the_same_chain(runtime: Runtime, stream: str) -> None:
+    async with runtime.sessions() as session:
+        report = await verify_all(session, batch=2)
+    assert (report.problems, report.checked) == ([], 7)
+
+
+async def test_edited_data_is_detected(runtime: Runtime, stream: str) -> None:
+    await tamper(
+        runtime,
+        "UPDATE audit_log SET data = :data WHERE stream = :s AND seq = 3",
+        data='{"n": 0, "note": "nothing to see", "x": 1.5}',
+        s=stream,
+    )
+    report = await verify(runtime)
+    assert report.problems == [f"chain {stream} entry 3: content was changed after it was written"]
+    assert report.lines()[-1] == "audit log NOT intact: 1 problem(s)"
+
+
+async def test_an_edited_actor_is_detected(runtime: Runtime, stream: str) -> None:
+    await tamper(
+        runtime, "UPDATE audit_log SET actor_id = NULL WHERE stream = :s AND seq = 2", s=stream
+    )
+    assert (await verify(runtime)).problems == [
+        f"chain {stream} entry 2: content was changed after it was written"
+    ]
+
+
+async def test_a_deleted_middle_entry_is_detected(runtime: Runtime, stream: str) -> None:
+    await tamper(runtime, "DELETE FROM audit_log WHERE stream = :s AND seq = 4", s=stream)
+    assert (await verify(runtime)).problems == [
+        f"chain {stream} entry 5: entries 4..4 are missing",
+        f"chain {stream} entry 5: does not follow the entry before it",
+    ]
+
+
+async def test_a_deleted_last_entry_is_detected(runtime: Runtime, stream: str) -> None:
+    await tamper(runtime, "DELETE FROM audit_log WHERE stream = :s AND seq = 6", s=stream)
+    [problem] = (await verify(runtime)).problems
+    assert problem.startswith(f"chain {stream}: ends at entry 5 but 6 were written")
+
+
+async def test_a_changed_hash_is_detected(runtime: Runtime, stream: str) -> None:
+    await tamper(
+        runtime,
+        "UPDATE audit_log SET hash = :h WHERE stream = :s AND seq = 2",
+        h="0" * 64,
+        s=stream,
+    )
+    assert (await verify(runtime)).problems == [
+        f"chain {stream} entry 2: content was changed after it was written",
+        f"chain {stream} entry 3: does not follow the entry before it",
+    ]
+
+
+async def test_a_rewritten_entry_with_a_fresh_hash_breaks_the_next_link(
+    runtime: Runtime, stream: str
+) -> None:
+    # a forger who recomputes the hash of the row they edit still breaks the row after it
+    async with runtime.sessions() as session, session.begin():
+        row = await session.get(AuditEntry, (stream, 3))
+        assert row is not None
+        row.action = "case.viewed"
+        row.hash = entry_hash(
+            stream=row.stream,
+            seq=row.seq,
+            at=row.at,
+            actor_type=row.actor_type,
+            actor_id=row.actor_id,
+            ip=row.ip,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=row.object_id,
+            data=row.data,
+            prev_hash=row.prev_hash,
+        )
+    assert (await verify(runtime)).problems == [
+        f"chain {stream} entry 4: does not follow the entry before it"
+    ]
+
+
+async def test_a_deleted_head_is_detected(runtime: Runtime, stream: str) -> None:
+    await tamper(runtime, "DELETE FROM journal_heads WHERE stream = :s", s=stream)
+    assert (await verify(runtime)).problems == [
+        f"chain {stream}: has entries but no journal head (the head row was deleted)"
+    ]
+
+
+async def test_an_entry_inserted_past_the_head_is_detected(runtime: Runtime, stream: str) -> None:
+    await tamper(
+        runtime,
+        "INSERT INTO audit_log (stream, seq, at, actor_type, actor_id, ip, action, object_type,"
+        " object_id, data, prev_hash, hash) SELECT stream, 7, at, actor_type, actor_id, ip,"
+        " action, object_type, object_id, data, hash, hash FROM audit_log"
+        " WHERE stream = :s AND seq = 6",
+        s=stream,
+    )
+    assert (await verify(runtime)).problems == [
+        f"chain {stream}: entries 7..7 lie beyond the last written entry (they were inserted)"
+    ]
+
+
+async def run_cli(db_url: str, tmp_path: Path) -> tuple[int, str]:
+    env = {
+        **os.environ,
+        "OMNILINE_DATABASE_URL": db_url,
+        "OMNILINE_DATA_DIR": str(tmp_path),
+        "OMNILINE_REDIS_URL": "",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "omniline",
+        "audit",
+        "verify",
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+async def test_the_cli_passes_an_intact_log_and_fails_a_tampered_one(
+    runtime: Runtime, stream: str, db_url: str, tmp_path: Path
+) -> None:
+    code, out = await run_cli(db_url, tmp_path)
+    assert (code, out.strip()) == (0, "audit log intact: 7 entries in 2 chains")
+
+    await tamper(runtime, "DELETE FROM audit_log WHERE stream = :s AND seq = 2", s=stream)
+    code, out = await run_cli(db_url, tmp_path)
+    assert code == 1
+    assert f"chain {stream} entry 3: entries 2..2 are missing" in out
+    assert "audit log NOT intact" in out

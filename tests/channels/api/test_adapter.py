@@ -1,0 +1,204 @@
+"""The API channel's outbound path: agent replies POSTed, signed, to a real HTTP webhook."""
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import update
+
+from omniline.channels.api.adapter import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from omniline.channels.tasks import send_message_handler
+from omniline.jobs.worker import LEASE, Worker
+from omniline.models import DeliveryStatus, Job, JobStatus
+from omniline.runtime import Runtime
+from tests.channels.helpers import (
+    add_account,
+    jobs_of,
+    load_message,
+    open_conversation,
+    queue_reply,
+)
+from tests.channels.peer import Peer, closed_port_url
+from tests.conftest import World
+from tests.jobs.helpers import MovableClock, load_job
+
+SECRET = "whsec-test-1"
+
+
+async def reply(
+    runtime: Runtime, world: World, interaction_id: uuid.UUID, body: str
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """The agent's reply, queued."""
+    return await queue_reply(
+        runtime, world.tenant.id, interaction_id, body, world.users["agent"].id
+    )
+
+
+async def webform(runtime: Runtime, client: httpx.AsyncClient, world: World, url: str) -> uuid.UUID:
+    """The tenant's web form account pointing at a webhook, and a conversation on it."""
+    await add_account(
+        runtime,
+        world.tenant.id,
+        kind="api",
+        name="webform",
+        config={"webhook_url": url},
+        secret=SECRET,
+    )
+    return await open_conversation(client, world, "webform")
+
+
+async def test_a_reply_reaches_the_webhook_signed_and_is_delivered(
+    runtime: Runtime, client: httpx.AsyncClient, world: World, peer: Peer
+) -> None:
+    interaction_id = await webform(runtime, client, world, f"{peer.url}/hooks/omniline")
+    message_id, _ = await reply(runtime, world, interaction_id, "Your card works again")
+
+    assert await runtime.worker.run_due() == 1
+
+    [request] = peer.received
+    assert request.path == "/hooks/omniline"
+    assert request.headers["content-type"] == "application/json"
+    timestamp = request.headers[TIMESTAMP_HEADER.lower()]
+    assert request.headers[SIGNATURE_HEADER.lower()] == sign(SECRET, timestamp, request.body)
+    assert request.headers[SIGNATURE_HEADER.lower()] != sign("wrong", timestamp, request.body)
+    doc = json.loads(request.body)
+    assert doc["message_id"] == str(message_id)
+    assert doc["interaction_id"] == str(interaction_id)
+    assert doc["channel"] == "webform"
+    assert doc["thread"] == "t-1"
+    assert doc["body"] == "Your card works again"
+    assert {"kind": "email", "value": "ada@example.com"} in doc["recipients"]
+
+    message = await load_message(runtime, message_id)
+    assert message.delivery_status == DeliveryStatus.DELIVERED
+    assert message.external_id == "peer-1"
+    assert message.delivery_error is None
+
+
+async def test_a_server_error_is_retried_until_the_peer_takes_it(
+    runtime: Runtime, client: httpx.AsyncClient, world: World, peer: Peer, clock: MovableClock
+) -> None:
+    interaction_id = await webform(runtime, client, world, f"{peer.url}/hook")
+    message_id, job_id = await reply(runtime, world, interaction_id, "hello")
+    peer.answer(500)
+    peer.answer(503)
+
+    await runtime.worker.run_due()
+    waiting = await load_message(runtime, message_id)
+    assert waiting.delivery_status == DeliveryStatus.QUEUED
+    assert waiting.delivery_error is not None
+    assert "answered 500" in waiting.delivery_error
+    job = await load_job(runtime.sessions, job_id)
+    assert (job.status, job.attempts) == (JobStatus.PENDING, 1)
+    assert job.last_error is not None
+    assert "answered 500" in job.last_error
+
+    clock.advance(seconds=2)
+    await runtime.worker.run_due()
+    clock.advance(seconds=4)
+    await runtime.worker.run_due()
+
+    assert len(peer.received) == 3
+    assert (await load_message(runtime, message_id)).delivery_status == DeliveryStatus.DELIVERED
+    assert (await load_job(runtime.sessions, job_id)).status == JobStatus.DONE
+
+
+async def test_a_refusal_fails_the_message_with_the_reason_and_is_not_retried(
+    runtime: Runtime, client: httpx.AsyncClient, world: World, peer: Peer, clock: MovableClock
+) -> None:
+    interaction_id = await webform(runtime, client, world, f"{peer.url}/hook")
+    message_id, job_id = await reply(runtime, world, interaction_id, "hello")
+    peer.answer(400, b"unknown recipient")
+
+    await runtime.worker.run_due()
+    clock.advance(hours=2)
+    assert await runtime.worker.run_due() == 0
+
+    assert len(peer.received) == 1
+    message = await load_message(runtime, message_id)
+    assert message.delivery_status == DeliveryStatus.FAILED
+    assert message.delivery_error is not None
+    assert "refused the message: 400 unknown recipient" in message.delivery_error
+    assert (await load_job(runtime.sessions, job_id)).status == JobStatus.DONE
+
+
+async def test_an_unreachable_peer_is_retried_and_the_message_fails_on_the_last_try(
+    runtime: Runtime, client: httpx.AsyncClient, world: World, clock: MovableClock
+) -> None:
+    interaction_id = await webform(runtime, client, world, closed_port_url())
+    message_id, job_id = await reply(runtime, world, interaction_id, "hello")
+    async with runtime.sessions() as session, session.begin():
+        await session.execute(update(Job).where(Job.id == job_id).values(max_attempts=2))
+
+    await runtime.worker.run_due()
+    job = await load_job(runtime.sessions, job_id)
+    assert (job.status, job.attempts) == (JobStatus.PENDING, 1)
+    assert job.last_error is not None
+    assert "unreachable" in job.last_error
+    waiting = await load_message(runtime, message_id)
+    assert waiting.delivery_status == DeliveryStatus.QUEUED
+    assert waiting.delivery_error is not None
+    assert "unreachable" in waiting.delivery_error
+
+    clock.advance(seconds=2)
+    await runtime.worker.run_due()
+    failed = await load_message(runtime, message_id)
+    assert failed.delivery_status == DeliveryStatus.FAILED
+    assert failed.delivery_error is not None
+    assert "unreachable" in failed.delivery_error
+    assert (await load_job(runtime.sessions, job_id)).status == JobStatus.DONE
+
+
+async def test_a_reply_is_not_sent_twice_when_a_dead_workers_job_is_taken_again(
+    runtime: Runtime, client: httpx.AsyncClient, world: World, peer: Peer, clock: MovableClock
+) -> None:
+    interaction_id = await webform(runtime, client, world, f"{peer.url}/hook")
+    message_id, job_id = await reply(runtime, world, interaction_id, "hello")
+    real_send = send_message_handler(runtime.sessions, runtime.channels)
+    sent = asyncio.Event()
+
+    async def send_then_die(payload: dict[str, Any]) -> None:
+        await real_send(payload)
+        sent.set()
+        await asyncio.Event().wait()  # the process hangs before it records the job as done
+
+    dying = asyncio.create_task(
+        Worker(runtime.sessions, {"messages.send": send_then_die}).run_due()
+    )
+    try:
+        await asyncio.wait_for(sent.wait(), 10)
+        clock.advance(seconds=LEASE.total_seconds() + 1)
+        assert await runtime.worker.run_due() == 1
+    finally:
+        dying.cancel()
+
+    assert len(peer.received) == 1
+    assert (await load_message(runtime, message_id)).delivery_status == DeliveryStatus.DELIVERED
+    job = await load_job(runtime.sessions, job_id)
+    assert (job.status, job.attempts) == (JobStatus.DONE, 2)
+    assert len(await jobs_of(runtime, "messages.send")) == 1
+
+
+async def test_without_a_webhook_the_reply_waits_to_be_fetched(
+    runtime: Runtime, client: httpx.AsyncClient, world: World
+) -> None:
+    await add_account(runtime, world.tenant.id, kind="api", name="webform")
+    interaction_id = await open_conversation(client, world, "webform")
+    message_id, _ = await reply(runtime, world, interaction_id, "hello")
+    await runtime.worker.run_due()
+    assert (await load_message(runtime, message_id)).delivery_status == DeliveryStatus.SENT
+
+
+async def test_a_redirect_is_not_taken_for_delivery(
+    runtime: Runtime, client: httpx.AsyncClient, world: World, peer: Peer
+) -> None:
+    interaction_id = await webform(runtime, client, world, f"{peer.url}/hook")
+    message_id, _ = await reply(runtime, world, interaction_id, "hello")
+    peer.answer(301)
+    await runtime.worker.run_due()
+    message = await load_message(runtime, message_id)
+    assert message.delivery_status == DeliveryStatus.FAILED
+    assert message.delivery_error is not None
+    assert "redirect (301)" in message.delivery_error

@@ -1,0 +1,4 @@
+from tests.channels.peer import peer
+from tests.jobs.helpers import clock
+
+__all__ = ["clock", "peer"]

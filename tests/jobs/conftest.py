@@ -1,0 +1,3 @@
+from tests.jobs.helpers import clock
+
+__all__ = ["clock"]
