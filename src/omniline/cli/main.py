@@ -87,14 +87,20 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run background jobs (for installations that run workers apart from the web servers)."""
+    import signal
+
     from omniline.runtime import Runtime
 
     async def main(settings: Settings) -> None:
         runtime = Runtime.build(settings)
-        await runtime.start(worker=False)
-        typer.echo("worker running; Ctrl+C stops it")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await runtime.start(worker=True)
+        typer.echo("worker running; SIGTERM or Ctrl+C stops it after the jobs at hand")
         try:
-            await runtime.worker.run_forever()
+            await stop.wait()
         finally:
             await runtime.stop()
 
