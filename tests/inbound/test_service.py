@@ -1,5 +1,6 @@
 """The rules that tie a new contact to a customer, a case and an interaction."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -125,3 +126,14 @@ async def test_every_step_is_in_the_interaction_log_in_order(
     assert [e.seq for e in log] == sorted(e.seq for e in log)
     assert row.answered_at is not None
     assert row.wrapped_up_at is not None
+
+
+async def test_a_new_sender_writing_many_times_at_once_is_one_customer(
+    runtime: Runtime, tenant: Tenant
+) -> None:
+    claim = ("email", "burst@example.com")
+    landed = await asyncio.gather(
+        *(accept(runtime, tenant, message(f"b{i}", claim, channel=f"c{i}")) for i in range(12))
+    )
+    assert len({a.customer_id for a in landed}) == 1
+    assert len({a.case_number for a in landed}) == len({a.case_id for a in landed})

@@ -11,7 +11,7 @@ from omniline.kit.errors import InvalidInput, NotFound
 from omniline.kit.ids import new_id
 from omniline.models import Case, CaseStatus, Customer, Priority, Tenant
 from omniline.reasons import service as reasons
-from omniline.tenants.service import tenant_setting
+from omniline.tenants.service import next_case_number, tenant_setting
 
 get_case = repository.get_case
 list_cases = repository.list_cases
@@ -73,8 +73,7 @@ async def open_case(
 ) -> Case:
     """Open a new case with the tenant's next case number."""
     now = now or utcnow()
-    number = tenant.next_case_number
-    tenant.next_case_number = number + 1
+    number = await next_case_number(work, tenant)
     case = Case(
         id=new_id(),
         tenant_id=tenant.id,

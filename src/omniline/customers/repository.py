@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omniline.models import Customer, CustomerIdentity, CustomerMerge
@@ -20,6 +20,19 @@ async def find_identity(
             CustomerIdentity.value == value,
         )
     )
+
+
+async def find_identities(
+    session: AsyncSession, tenant_id: uuid.UUID, pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], CustomerIdentity]:
+    """The identity rows of several normalised values, in one query."""
+    if not pairs:
+        return {}
+    match = or_(*(and_(CustomerIdentity.kind == k, CustomerIdentity.value == v) for k, v in pairs))
+    rows = await session.scalars(
+        select(CustomerIdentity).where(CustomerIdentity.tenant_id == tenant_id, match)
+    )
+    return {(row.kind, row.value): row for row in rows}
 
 
 async def get_customer(

@@ -86,58 +86,83 @@ async def resolve_customer(
 
     The first known identity decides; identities not yet known are attached to that customer.
     An identity already held by another customer is left there: joining two customers is a
-    merge, which a person decides.
+    merge, which a person decides. When two transactions meet the same new sender at once,
+    one creates the customer and the other finds it (PostgreSQL; SQLite has one writer).
     """
     identities = normalize_claims(tenant, claims)
     if not identities:
         raise InvalidInput("at least one identity of the sender is needed")
-    known = [await repository.find_identity(work.session, tenant.id, k, v) for k, v in identities]
-    owner_id = next((row.customer_id for row in known if row is not None), None)
-    created = owner_id is None
-    if owner_id is None:
-        customer = Customer(id=new_id(), tenant_id=tenant.id, display_name=display_name[:200])
-        work.session.add(customer)
-        await work.session.flush()
-    else:
-        found = await repository.get_customer(work.session, tenant.id, owner_id)
-        assert found is not None
-        customer = await surviving_customer(work, tenant, found)
-        if display_name and not customer.display_name:
-            customer.display_name = display_name[:200]
-    for (kind, value), row in zip(identities, known, strict=True):
-        if row is None:
-            customer = await _claim_identity(work, tenant, customer, kind, value)
-    if created:
-        work.emit(
-            tenant.id,
-            "customer.created",
-            {"display_name": customer.display_name},
-            customer_id=customer.id,
-        )
-        work.audit(tenant.id, "customer.created", "customer", customer.id)
-    return customer, created
+    for _ in range(3):
+        known = await repository.find_identities(work.session, tenant.id, identities)
+        owner = next((known[i] for i in identities if i in known), None)
+        if owner is not None:
+            customer = await _known_customer(work, tenant, owner.customer_id, display_name)
+            for kind, value in (i for i in identities if i not in known):
+                await _attach(work, tenant, customer, kind, value)
+            return customer, False
+        created = await _create_customer(work, tenant, identities, display_name)
+        if created is not None:
+            return created, True
+    raise Conflict("the sender's identities changed hands while they were read: send again")
 
 
-async def _claim_identity(
-    work: Work, tenant: Tenant, customer: Customer, kind: IdentityKind, value: str
+async def _known_customer(
+    work: Work, tenant: Tenant, customer_id: uuid.UUID, display_name: str
 ) -> Customer:
-    """Attach an identity; if another transaction took it first, keep theirs."""
+    found = await repository.get_customer(work.session, tenant.id, customer_id)
+    assert found is not None
+    customer = await surviving_customer(work, tenant, found)
+    if display_name and not customer.display_name:
+        customer.display_name = display_name[:200]
+    return customer
+
+
+def _identity(tenant: Tenant, customer: Customer, kind: str, value: str) -> CustomerIdentity:
+    return CustomerIdentity(
+        id=new_id(), tenant_id=tenant.id, customer_id=customer.id, kind=kind, value=value
+    )
+
+
+async def _create_customer(
+    work: Work, tenant: Tenant, identities: list[tuple[IdentityKind, str]], display_name: str
+) -> Customer | None:
+    """A new customer holding these identities; None if another transaction took one first."""
+    customer = Customer(id=new_id(), tenant_id=tenant.id, display_name=display_name[:200])
+    rows = [_identity(tenant, customer, kind, value) for kind, value in identities]
+    if not await _add_guarded(work, [customer, *rows]):
+        return None
+    work.emit(
+        tenant.id,
+        "customer.created",
+        {"display_name": customer.display_name},
+        customer_id=customer.id,
+    )
+    work.audit(tenant.id, "customer.created", "customer", customer.id)
+    return customer
+
+
+async def _attach(
+    work: Work, tenant: Tenant, customer: Customer, kind: IdentityKind, value: str
+) -> None:
+    """Attach an identity; if another customer took it meanwhile, it stays theirs."""
+    await _add_guarded(work, [_identity(tenant, customer, kind, value)])
+
+
+async def _add_guarded(work: Work, rows: Sequence[object]) -> bool:
+    """Insert rows; False when a unique identity was taken by a concurrent transaction.
+
+    SQLite runs one writer at a time and we read inside our own transaction, so no one can
+    take an identity between our read and our write; PostgreSQL needs a savepoint.
+    """
+    if work.session.get_bind().dialect.name == "sqlite":
+        work.session.add_all(rows)
+        return True
     try:
         async with work.session.begin_nested():
-            work.session.add(
-                CustomerIdentity(
-                    id=new_id(),
-                    tenant_id=tenant.id,
-                    customer_id=customer.id,
-                    kind=kind,
-                    value=value,
-                )
-            )
+            work.session.add_all(rows)
     except IntegrityError:
-        row = await repository.find_identity(work.session, tenant.id, kind, value)
-        if row is None:
-            raise
-    return customer
+        return False
+    return True
 
 
 async def add_identity(

@@ -140,6 +140,7 @@ async def _accept(work: Work, tenant: Tenant, message: InboundMessage) -> Inboun
     except IntegrityError:
         # another request stored the same external id first (PostgreSQL, concurrent retries)
         await work.rollback()
+        await work.session.refresh(tenant)  # the rollback expired it
         landed_again = await service.find_duplicate(work, tenant, message)
         if landed_again is None:
             raise

@@ -5,7 +5,7 @@ import uuid
 import zoneinfo
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omniline.auth.permissions import BUILTIN_ROLES
@@ -121,3 +121,16 @@ async def update_tenant(work: Work, tenant: Tenant, changes: dict[str, Any]) -> 
         work.emit(tenant.id, "tenant.updated", changes)
         work.audit(tenant.id, "tenant.updated", "tenant", tenant.id, changes)
     return tenant
+
+
+async def next_case_number(work: Work, tenant: Tenant) -> int:
+    """Take the tenant's next case number atomically (concurrent cases never share one)."""
+    number = await work.session.scalar(
+        update(Tenant)
+        .where(Tenant.id == tenant.id)
+        .values(next_case_number=Tenant.next_case_number + 1)
+        .returning(Tenant.next_case_number - 1)
+        .execution_options(synchronize_session=False)
+    )
+    assert number is not None
+    return int(number)
