@@ -18,8 +18,8 @@ run: $(STAMP)
 test: $(STAMP) lint typecheck contracts pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench migrations
-	$(BIN)/ruff format --check src tests bench migrations
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

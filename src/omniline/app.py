@@ -4,10 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 from pydantic.json_schema import models_json_schema
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from omniline import __version__
 from omniline.api import errors
@@ -20,6 +21,7 @@ from omniline.config import Settings
 from omniline.customers.endpoints import router as customers_router
 from omniline.inbound.endpoints import router as inbound_router
 from omniline.interactions.endpoints import router as interactions_router
+from omniline.kit.errors import PayloadTooLarge
 from omniline.realtime.endpoints import router as realtime_router
 from omniline.reasons.endpoints import router as reasons_router
 from omniline.runtime import Runtime
@@ -73,21 +75,34 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     return app
 
 
-class BodyLimit(BaseHTTPMiddleware):
-    """Refuse bodies larger than the limit before reading them."""
+class BodyLimit:
+    """Refuse request bodies over the limit: by Content-Length at once, or while streaming."""
 
-    def __init__(self, app: Any, limit: int) -> None:
-        super().__init__(app)
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
         self.limit = limit
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        length = request.headers.get("content-length")
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        message = f"the request body is larger than {self.limit} bytes"
+        length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.limit):
-            from fastapi.responses import JSONResponse
+            response = JSONResponse(error_body("payload_too_large", message), 413)
+            await response(scope, receive, send)
+            return
+        seen = 0
 
-            msg = f"the request body is larger than {self.limit} bytes"
-            return JSONResponse(error_body("payload_too_large", msg), 413)
-        return await call_next(request)
+        async def counted() -> Message:
+            nonlocal seen
+            event = await receive()
+            seen += len(event.get("body", b""))
+            if seen > self.limit:
+                raise PayloadTooLarge(message)
+            return event
+
+        await self.app(scope, counted, send)
 
 
 def _extend_openapi(app: FastAPI) -> None:

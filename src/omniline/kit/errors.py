@@ -45,6 +45,11 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    code = "payload_too_large"
+
+
 class TooManyRequests(DomainError):
     status_code = 429
     code = "too_many_requests"
