@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from omniline.channels.defaults import default_registry
 from omniline.channels.registry import ChannelRegistry
 from omniline.config import Settings
+from omniline.inbound.ingestor import Ingestor
 from omniline.jobs.handlers import job_handlers
 from omniline.jobs.worker import Worker
 from omniline.journal.actor import SYSTEM, Actor
@@ -28,6 +29,7 @@ class Runtime:
     hub: Hub
     channels: ChannelRegistry
     worker: Worker
+    ingestor: Ingestor = field(init=False)
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     @classmethod
@@ -42,6 +44,7 @@ class Runtime:
         worker = Worker(sessions, {}, poll_seconds=settings.worker_poll_seconds)
         runtime = cls(settings, engine, sessions, bus, Hub(sessions), channels, worker)
         worker.set_handlers(job_handlers(sessions, channels))
+        runtime.ingestor = Ingestor(runtime.work)
         return runtime
 
     def work(self, actor: Actor = SYSTEM) -> Work:
@@ -61,7 +64,8 @@ class Runtime:
             self.worker.start()
 
     async def stop(self) -> None:
-        """Stop the worker, the bus and the database pool."""
+        """Stop taking messages, then the worker, the bus and the database pool."""
+        await self.ingestor.stop()
         await self.worker.stop()
         await self.bus.close()
         await self.engine.dispose()

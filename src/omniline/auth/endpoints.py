@@ -17,6 +17,7 @@ from omniline.auth.schemas import (
     TokenIn,
     TokenOut,
 )
+from omniline.journal.actor import Actor, ActorType
 from omniline.models import ApiToken
 
 router = APIRouter(tags=["auth"])
@@ -29,6 +30,7 @@ async def login(body: LoginIn, request: Request, response: Response, work: WorkD
     token, user = await service.login(
         work.session, body.email, body.password, ttl=timedelta(hours=hours), ip=client_ip(request)
     )
+    work.actor = Actor(ActorType.USER, user.id, client_ip(request))
     work.audit(None, "user.logged_in", "user", user.id)
     await work.commit()
     response.set_cookie(

@@ -1,6 +1,7 @@
 """Every query of cases."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -66,3 +67,35 @@ async def is_active_member(session: AsyncSession, tenant_id: uuid.UUID, user_id:
         )
     )
     return found is not None
+
+
+async def open_cases_of(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    customer_ids: Sequence[uuid.UUID],
+    active_since: datetime,
+) -> list[Case]:
+    """The open cases, active since a time, of several customers."""
+    if not customer_ids:
+        return []
+    rows = await session.scalars(
+        select(Case).where(
+            Case.tenant_id == tenant_id,
+            Case.customer_id.in_(set(customer_ids)),
+            Case.status.in_(OPEN_CASE_STATUSES),
+            Case.last_activity_at >= active_since,
+        )
+    )
+    return list(rows)
+
+
+async def get_cases(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Case]:
+    """Several cases of a tenant by id."""
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(Case).where(Case.tenant_id == tenant_id, Case.id.in_(set(ids)))
+    )
+    return {row.id: row for row in rows}

@@ -1,7 +1,7 @@
 """Open, join, change and close cases."""
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from omniline.cases import repository
@@ -9,11 +9,13 @@ from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import InvalidInput, NotFound
 from omniline.kit.ids import new_id
-from omniline.models import Case, CaseStatus, Customer, Priority, Tenant
+from omniline.models import OPEN_CASE_STATUSES, Case, CaseStatus, Customer, Priority, Tenant
 from omniline.reasons import service as reasons
 from omniline.tenants.service import next_case_number, tenant_setting
 
 get_case = repository.get_case
+get_cases = repository.get_cases
+open_cases_of = repository.open_cases_of
 list_cases = repository.list_cases
 
 _ALLOWED = {
@@ -45,18 +47,46 @@ async def open_or_join_case(
 ) -> tuple[Case, bool]:
     """Join the customer's open case for the same reason within the window, or open one."""
     now = now or utcnow()
-    window = timedelta(hours=float(tenant_setting(tenant, "case_join_window_hours")))
     case = await repository.find_joinable_case(
-        work.session, tenant.id, customer.id, reason_id, now - window
+        work.session, tenant.id, customer.id, reason_id, now - join_window(tenant)
     )
     if case is not None:
-        case.last_activity_at = now
-        if case.reason_id is None and reason_id is not None:
-            case.reason_id = reason_id
-        return case, False
+        return join_case(case, reason_id, now), False
     return await open_case(
         work, tenant, customer, channel=channel, reason_id=reason_id, subject=subject, now=now
     ), True
+
+
+def join_window(tenant: Tenant) -> timedelta:
+    """How long after its last activity an open case takes a returning customer's contact."""
+    return timedelta(hours=float(tenant_setting(tenant, "case_join_window_hours")))
+
+
+def pick_joinable(
+    candidates: Iterable[Case],
+    customer_id: uuid.UUID,
+    reason_id: uuid.UUID | None,
+    active_since: datetime,
+) -> Case | None:
+    """In memory, what find_joinable_case asks the database: the customer's most recently
+    active open case for this reason (or without one)."""
+    fitting = [
+        c
+        for c in candidates
+        if c.customer_id == customer_id
+        and c.status in OPEN_CASE_STATUSES
+        and c.last_activity_at >= active_since
+        and (reason_id is None or c.reason_id in (reason_id, None))
+    ]
+    return max(fitting, key=lambda c: c.last_activity_at, default=None)
+
+
+def join_case(case: Case, reason_id: uuid.UUID | None, now: datetime) -> Case:
+    """A returning contact joins a case: it is active now, and takes the reason if it had none."""
+    case.last_activity_at = now
+    if case.reason_id is None and reason_id is not None:
+        case.reason_id = reason_id
+    return case
 
 
 async def open_case(
@@ -70,10 +100,12 @@ async def open_case(
     priority: Priority = Priority.NORMAL,
     owner_id: uuid.UUID | None = None,
     now: datetime | None = None,
+    number: int | None = None,
 ) -> Case:
-    """Open a new case with the tenant's next case number."""
+    """Open a new case with the tenant's next case number (or one the caller reserved)."""
     now = now or utcnow()
-    number = await next_case_number(work, tenant)
+    if number is None:
+        number = await next_case_number(work, tenant)
     case = Case(
         id=new_id(),
         tenant_id=tenant.id,

@@ -143,3 +143,15 @@ async def merges_of(
         .order_by(CustomerMerge.id.desc())
     )
     return list(rows)
+
+
+async def get_customers(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Customer]:
+    """Several customers of a tenant by id."""
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(Customer).where(Customer.tenant_id == tenant_id, Customer.id.in_(set(ids)))
+    )
+    return {row.id: row for row in rows}

@@ -33,6 +33,8 @@ from omniline.kit.ids import new_id
 from omniline.models import Customer, CustomerIdentity, Tenant
 
 get_customer = repository.get_customer
+get_customers = repository.get_customers
+find_identities = repository.find_identities
 identities_of = repository.identities_of
 list_customers = repository.list_customers
 merges_of = repository.merges_of
@@ -123,14 +125,44 @@ def _identity(tenant: Tenant, customer: Customer, kind: str, value: str) -> Cust
     )
 
 
+def new_customer(
+    work: Work, tenant: Tenant, identities: Sequence[tuple[str, str]], display_name: str
+) -> tuple[Customer, list[CustomerIdentity]]:
+    """A new customer with its identities, added without a guard (the caller checked them)."""
+    customer, rows = _customer_rows(tenant, identities, display_name)
+    work.session.add_all([customer, *rows])
+    _announce(work, tenant, customer)
+    return customer, rows
+
+
+def attach_identity(
+    work: Work, tenant: Tenant, customer: Customer, kind: str, value: str
+) -> CustomerIdentity:
+    """Add an identity the caller knows to be free."""
+    row = _identity(tenant, customer, kind, value)
+    work.session.add(row)
+    return row
+
+
+def _customer_rows(
+    tenant: Tenant, identities: Sequence[tuple[str, str]], display_name: str
+) -> tuple[Customer, list[CustomerIdentity]]:
+    customer = Customer(id=new_id(), tenant_id=tenant.id, display_name=display_name[:200])
+    return customer, [_identity(tenant, customer, kind, value) for kind, value in identities]
+
+
 async def _create_customer(
     work: Work, tenant: Tenant, identities: list[tuple[IdentityKind, str]], display_name: str
 ) -> Customer | None:
     """A new customer holding these identities; None if another transaction took one first."""
-    customer = Customer(id=new_id(), tenant_id=tenant.id, display_name=display_name[:200])
-    rows = [_identity(tenant, customer, kind, value) for kind, value in identities]
+    customer, rows = _customer_rows(tenant, identities, display_name)
     if not await _add_guarded(work, [customer, *rows]):
         return None
+    _announce(work, tenant, customer)
+    return customer
+
+
+def _announce(work: Work, tenant: Tenant, customer: Customer) -> None:
     work.emit(
         tenant.id,
         "customer.created",
@@ -138,7 +170,6 @@ async def _create_customer(
         customer_id=customer.id,
     )
     work.audit(tenant.id, "customer.created", "customer", customer.id)
-    return customer
 
 
 async def _attach(

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from omniline.api.deps import Ctx, CtxDep, TokenCtxDep, get_runtime
 from omniline.auth.permissions import Permission
@@ -16,7 +15,6 @@ from omniline.channels.base import (
     ParseFailed,
     VerificationFailed,
 )
-from omniline.inbound import service
 from omniline.inbound.failures import store_failure
 from omniline.inbound.schemas import InboundAccepted
 from omniline.journal.work import Work
@@ -61,7 +59,7 @@ async def _inbound(request: Request, ctx: Ctx) -> InboundAccepted:
     adapter = get_runtime(request).channels.get("api")
     account = AccountConfig(ctx.tenant.id, "api", "api")
     [message] = await _parse(request, ctx.work, adapter, account)
-    return await _accept(ctx.work, ctx.tenant, message)
+    return await _accept(request, ctx.work, ctx.tenant.id, message)
 
 
 @router.post(
@@ -84,7 +82,7 @@ async def post_webhook(request: Request, tenant: str, account: str) -> list[Inbo
         except VerificationFailed as exc:
             raise Unauthorized(f"the webhook signature does not check out: {exc}") from exc
         messages = await _parse(request, work, adapter, config)
-        return [await _accept(work, tenant_row, m) for m in messages]
+        return [await _accept(request, work, tenant_row.id, m) for m in messages]
     finally:
         await work.session.close()
 
@@ -132,19 +130,17 @@ async def _parse(
         ) from exc
 
 
-async def _accept(work: Work, tenant: Tenant, message: InboundMessage) -> InboundAccepted:
-    """Store the message and commit before answering; a duplicate answers the first landing."""
-    try:
-        landed = await service.accept(work, tenant, message)
-        await work.commit()
-    except IntegrityError:
-        # another request stored the same external id first (PostgreSQL, concurrent retries)
-        await work.rollback()
-        await work.session.refresh(tenant)  # the rollback expired it
-        landed_again = await service.find_duplicate(work, tenant, message)
-        if landed_again is None:
-            raise
-        landed = landed_again
+async def _accept(
+    request: Request, work: Work, tenant_id: uuid.UUID, message: InboundMessage
+) -> InboundAccepted:
+    """Hand the message to the ingestor; it answers once the message is committed.
+
+    The request's own transaction (authentication) ends first: the ingestor writes in its
+    own transactions, and SQLite has one connection.
+    """
+    actor = work.actor
+    await work.commit()
+    landed = await get_runtime(request).ingestor.submit(tenant_id, message, actor)
     return InboundAccepted(
         message_id=landed.message_id,
         interaction_id=landed.interaction_id,

@@ -83,19 +83,7 @@ async def accept(work: Work, tenant: Tenant, msg: InboundMessage) -> Accepted:
     else:
         case = await cases.get_case_or_raise(work, tenant, interaction.case_id)
         case.last_activity_at = now
-    message = interactions.add_message(
-        work,
-        tenant,
-        interaction,
-        interactions.NewMessage(
-            direction=Direction.INBOUND,
-            author_kind=AuthorKind.CUSTOMER,
-            body=msg.body,
-            content_type=msg.content_type,
-            attachments=msg.attachments,
-            external_id=msg.external_id,
-        ),
-    )
+    message = interactions.add_message(work, tenant, interaction, new_inbound_message(msg))
     return Accepted(
         message.id,
         interaction.id,
@@ -105,4 +93,16 @@ async def accept(work: Work, tenant: Tenant, msg: InboundMessage) -> Accepted:
         False,
         new_case,
         new_interaction,
+    )
+
+
+def new_inbound_message(msg: InboundMessage) -> interactions.NewMessage:
+    """The stored form of a customer's inbound message."""
+    return interactions.NewMessage(
+        direction=Direction.INBOUND,
+        author_kind=AuthorKind.CUSTOMER,
+        body=msg.body,
+        content_type=msg.content_type,
+        attachments=msg.attachments,
+        external_id=msg.external_id,
     )

@@ -1,8 +1,9 @@
 """Every query of interactions, messages and their event log."""
 
 import uuid
+from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omniline.models import OPEN_INTERACTION_STATUSES, Event, Interaction, Message
@@ -116,3 +117,52 @@ async def case_interactions(
         select(Interaction).where(*where).order_by(Interaction.id.desc()).limit(limit)
     )
     return list(reversed(list(rows))), int(total or 0)
+
+
+async def open_threaded_interactions(
+    session: AsyncSession, tenant_id: uuid.UUID, threads: Sequence[tuple[str, str]]
+) -> list[Interaction]:
+    """The open interactions of several (channel, thread) pairs."""
+    if not threads:
+        return []
+    match = or_(*(and_(Interaction.channel == c, Interaction.thread_ref == t) for c, t in threads))
+    rows = await session.scalars(
+        select(Interaction).where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.status.in_(OPEN_INTERACTION_STATUSES),
+            match,
+        )
+    )
+    return list(rows)
+
+
+async def open_unthreaded_interactions(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]
+) -> list[Interaction]:
+    """The open interactions without a thread of several customers."""
+    if not customer_ids:
+        return []
+    rows = await session.scalars(
+        select(Interaction).where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.customer_id.in_(set(customer_ids)),
+            Interaction.status.in_(OPEN_INTERACTION_STATUSES),
+            Interaction.thread_ref.is_(None),
+        )
+    )
+    return list(rows)
+
+
+async def messages_by_external_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, keys: Sequence[tuple[str, str]]
+) -> list[tuple[Message, Interaction]]:
+    """Messages by (channel, provider id), with their interactions."""
+    if not keys:
+        return []
+    match = or_(*(and_(Message.channel == c, Message.external_id == e) for c, e in keys))
+    rows = await session.execute(
+        select(Message, Interaction)
+        .join(Interaction, Interaction.id == Message.interaction_id)
+        .where(Message.tenant_id == tenant_id, match)
+    )
+    return [(m, i) for m, i in rows.all()]

@@ -32,6 +32,9 @@ interaction_events = repository.interaction_events
 case_interactions = repository.case_interactions
 find_message_by_external_id = repository.find_message_by_external_id
 find_open_interaction = repository.find_open_interaction
+open_threaded_interactions = repository.open_threaded_interactions
+open_unthreaded_interactions = repository.open_unthreaded_interactions
+messages_by_external_ids = repository.messages_by_external_ids
 
 S = InteractionStatus
 # lifecycle step -> (statuses it may start from, status it leads to, timestamp it sets)

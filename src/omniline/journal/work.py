@@ -49,6 +49,7 @@ class _PendingEvent:
     case_id: uuid.UUID | None
     interaction_id: uuid.UUID | None
     occurred_at: datetime
+    actor: Actor
 
 
 @dataclass(slots=True)
@@ -59,11 +60,12 @@ class _PendingAudit:
     object_id: str | None
     data: dict[str, Any]
     at: datetime
+    actor: Actor
 
 
 @dataclass
 class Work:
-    """One transaction of one actor."""
+    """One transaction; entries are attributed to the actor at the time they are recorded."""
 
     session: AsyncSession
     actor: Actor = SYSTEM
@@ -93,6 +95,7 @@ class Work:
                 case_id,
                 interaction_id,
                 occurred_at or utcnow(),
+                self.actor,
             )
         )
 
@@ -108,7 +111,9 @@ class Work:
         stream = str(tenant_id) if tenant_id else SYSTEM_STREAM
         oid = str(object_id) if object_id is not None else None
         self._audits.append(
-            _PendingAudit(stream, action, object_type, oid, jsonable(data or {}), utcnow())
+            _PendingAudit(
+                stream, action, object_type, oid, jsonable(data or {}), utcnow(), self.actor
+            )
         )
 
     def enqueue(self, kind: str, payload: dict[str, Any], *, delay: timedelta | None = None) -> Job:
@@ -180,7 +185,7 @@ class Work:
                     seq=head.event_seq,
                     kind=pending.kind,
                     occurred_at=pending.occurred_at,
-                    actor_id=self.actor.id,
+                    actor_id=pending.actor.id,
                     customer_id=pending.customer_id,
                     case_id=pending.case_id,
                     interaction_id=pending.interaction_id,
@@ -191,16 +196,16 @@ class Work:
         return rows
 
     def _write_audits(self, head: JournalHead, stream: str) -> None:
-        actor_id = str(self.actor.id) if self.actor.id else None
         for pending in (a for a in self._audits if a.stream == stream):
+            actor = pending.actor
             head.audit_seq += 1
             fields: dict[str, Any] = {
                 "stream": stream,
                 "seq": head.audit_seq,
                 "at": pending.at,
-                "actor_type": str(self.actor.type),
-                "actor_id": actor_id,
-                "ip": self.actor.ip,
+                "actor_type": str(actor.type),
+                "actor_id": str(actor.id) if actor.id else None,
+                "ip": actor.ip,
                 "action": pending.action,
                 "object_type": pending.object_type,
                 "object_id": pending.object_id,

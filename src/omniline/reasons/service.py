@@ -30,10 +30,13 @@ async def reason_id_for_code(work: Work, tenant: Tenant, code: str | None) -> uu
         return None
     row = await repository.get_reason_by_code(work.session, tenant.id, code)
     if row is None or not row.active:
-        raise InvalidInput(
-            f"unknown contact reason '{code}': see GET /api/v1/tenants/{tenant.slug}/reasons"
-        )
+        raise InvalidInput(unknown_reason_message(tenant, code))
     return row.id
+
+
+def unknown_reason_message(tenant: Tenant, code: str) -> str:
+    """What a caller is told about a reason code the tenant does not have."""
+    return f"unknown contact reason '{code}': see GET /api/v1/tenants/{tenant.slug}/reasons"
 
 
 async def create_reason(

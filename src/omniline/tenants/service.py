@@ -134,3 +134,25 @@ async def next_case_number(work: Work, tenant: Tenant) -> int:
     )
     assert number is not None
     return int(number)
+
+
+async def reserve_case_numbers(work: Work, tenant: Tenant) -> int:
+    """Lock the tenant's case counter for this transaction; returns the next free number.
+
+    The caller numbers its new cases from there and calls release_case_numbers at the end.
+    """
+    number = await work.session.scalar(
+        select(Tenant.next_case_number).where(Tenant.id == tenant.id).with_for_update()
+    )
+    assert number is not None
+    return int(number)
+
+
+async def release_case_numbers(work: Work, tenant: Tenant, next_free: int) -> None:
+    """Store the counter after numbers taken with reserve_case_numbers."""
+    await work.session.execute(
+        update(Tenant)
+        .where(Tenant.id == tenant.id)
+        .values(next_case_number=next_free)
+        .execution_options(synchronize_session=False)
+    )
