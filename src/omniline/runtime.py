@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from omniline.auth.cache import TokenAccessCache
 from omniline.channels.defaults import default_registry
 from omniline.channels.registry import ChannelRegistry
 from omniline.config import Settings
@@ -30,6 +31,7 @@ class Runtime:
     channels: ChannelRegistry
     worker: Worker
     ingestor: Ingestor = field(init=False)
+    token_cache: TokenAccessCache = field(default_factory=TokenAccessCache)
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     @classmethod

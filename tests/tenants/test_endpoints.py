@@ -118,3 +118,25 @@ async def test_api_token_lifecycle(client: httpx.AsyncClient, world: World) -> N
     )
     assert revoked.status_code == 200
     assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
+
+
+async def test_revoked_token_stops_posting_inbound_at_once(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    created = await client.post(
+        "/api/v1/tenants/acme/tokens",
+        json={"name": "form", "scopes": ["inbound.write"]},
+        headers=world.auth("admin"),
+    )
+    headers = {"Authorization": f"Bearer {created.json()['token']}"}
+    body = {
+        "channel": "webform",
+        "external_id": "t1",
+        "sender": {"identities": [{"kind": "email", "value": "t@example.com"}]},
+    }
+    assert (await client.post("/api/v1/inbound", json=body, headers=headers)).status_code == 200
+    await client.delete(
+        f"/api/v1/tenants/acme/tokens/{created.json()['id']}", headers=world.auth("admin")
+    )
+    again = await client.post("/api/v1/inbound", json=body, headers=headers)
+    assert again.status_code == 401

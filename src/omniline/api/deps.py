@@ -84,9 +84,22 @@ async def get_ctx(tenant: TenantRef, work: WorkDep, principal: PrincipalDep) -> 
     return Ctx(work, access)
 
 
-async def get_token_ctx(work: WorkDep, principal: PrincipalDep) -> Ctx:
-    """The tenant of the calling API token."""
-    return Ctx(work, await auth.token_tenant_access(work.session, principal))
+async def get_token_ctx(
+    request: Request,
+    work: WorkDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Ctx:
+    """The tenant of the calling API token (cached for a few seconds: machine calls are many)."""
+    cache = get_runtime(request).token_cache
+    token = credentials.credentials if credentials else ""
+    access = cache.get(token) if token else None
+    if access is None:
+        principal = await get_principal(request, work, credentials)
+        access = await auth.token_tenant_access(work.session, principal)
+        await work.commit()  # the token's last use, if it was recorded
+        cache.put(token, access)
+    work.actor = access.actor
+    return Ctx(work, access)
 
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]

@@ -113,9 +113,10 @@ async def create_token(body: TokenIn, ctx: CtxDep) -> TokenCreated:
 
 
 @router.delete("/tenants/{tenant}/tokens/{token_id}", response_model=TokenOut)
-async def revoke_token(token_id: IdPath, ctx: CtxDep) -> TokenOut:
+async def revoke_token(token_id: IdPath, ctx: CtxDep, request: Request) -> TokenOut:
     """Revoke an API token; it stops working at once."""
     ctx.access.require(Permission.TOKENS_MANAGE)
     row = await service.revoke_api_token(ctx.work, ctx.tenant, token_id)
     await ctx.work.commit()
+    get_runtime(request).token_cache.forget(row.id)
     return _token_out(row)
