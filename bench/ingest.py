@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -46,14 +47,24 @@ class Result:
     latencies: list[float] = field(default_factory=list)  # of successful requests, seconds
     errors: int = 0
     stored: int | None = None  # messages in the database after the run
+    # when the load generator reports a summary (wrk), not each latency
+    ok: int | None = None
+    reported: dict[int, float] = field(default_factory=dict)  # percentile -> seconds
+
+    @property
+    def count(self) -> int:
+        """Successful requests."""
+        return self.ok if self.ok is not None else len(self.latencies)
 
     @property
     def rate(self) -> float:
         """Successful requests per second."""
-        return len(self.latencies) / self.seconds
+        return self.count / self.seconds
 
-    def percentile(self, p: float) -> float:
+    def percentile(self, p: int) -> float:
         """A latency percentile in milliseconds."""
+        if p in self.reported:
+            return self.reported[p] * 1000
         if len(self.latencies) < 2:
             return float("nan")
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1] * 1000
@@ -154,6 +165,32 @@ async def drive(
     return result
 
 
+WRK_SCRIPT = Path(__file__).with_name("wrk_inbound.lua")
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+
+
+def _seconds(text: str) -> float:
+    number = text.rstrip("usm")
+    return float(number) * _UNITS[text[len(number) :]]
+
+
+def run_wrk(name: str, url: str, args: argparse.Namespace, env: dict[str, str]) -> Result:
+    """Drive one endpoint with wrk (a C load generator: far lighter than an httpx client)."""
+    cmd = ["wrk", "-t2", f"-c{args.concurrency}", f"-d{args.seconds:g}s", "--latency"]
+    if name.startswith("POST"):
+        cmd += ["-s", str(WRK_SCRIPT)]
+    out = subprocess.run([*cmd, url], env=env, capture_output=True, text=True, check=True).stdout
+    found = re.search(r"(\d+) requests in", out)
+    if found is None:
+        raise RuntimeError(f"wrk said something unexpected:\n{out}")
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    refused = int(bad.group(1)) if bad else 0
+    failed = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    reported = {int(p): _seconds(v) for p, v in re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M)}
+    ok = int(found.group(1)) - refused
+    return Result(name, args.seconds, errors=refused + failed, ok=ok, reported=reported)
+
+
 async def count_messages(db_url: str) -> int:
     engine = make_engine(db_url)
     async with engine.connect() as conn:
@@ -199,11 +236,30 @@ async def run_backend(backend: str, loop: str, args: argparse.Namespace) -> list
     await server.start()
     try:
         await drive("warm-up", 2, args.concurrency, health, server.url)
-        results = [await drive("GET /health", args.seconds, args.concurrency, health, server.url)]
-        before = await count_messages(db_url)
-        results.append(
-            await drive("POST /api/v1/inbound", args.seconds, args.concurrency, inbound, server.url)
-        )
+        if args.client == "wrk":
+            wrk_env = {**os.environ, "BENCH_TOKEN": token, "BENCH_RUN": run}
+            wrk_env["BENCH_CUSTOMERS"] = str(args.customers)
+            results = [
+                await asyncio.to_thread(
+                    run_wrk, "GET /health", f"{server.url}/health", args, wrk_env
+                )
+            ]
+            before = await count_messages(db_url)
+            results.append(
+                await asyncio.to_thread(
+                    run_wrk, "POST /api/v1/inbound", f"{server.url}/api/v1/inbound", args, wrk_env
+                )
+            )
+        else:
+            results = [
+                await drive("GET /health", args.seconds, args.concurrency, health, server.url)
+            ]
+            before = await count_messages(db_url)
+            results.append(
+                await drive(
+                    "POST /api/v1/inbound", args.seconds, args.concurrency, inbound, server.url
+                )
+            )
     finally:
         await server.stop()
     results[-1].stored = await count_messages(db_url) - before
@@ -221,7 +277,7 @@ def table(rows: list[tuple[str, str, Result]]) -> str:
         stored = "" if r.stored is None else str(r.stored)
         stored_rate = "" if r.stored is None else f"{r.stored / r.seconds:.0f}"
         lines.append(
-            f"| {backend} | {loop} | {r.name} | {len(r.latencies)} | {r.rate:.0f} | "
+            f"| {backend} | {loop} | {r.name} | {r.count} | {r.rate:.0f} | "
             f"{r.percentile(50):.1f} | {r.percentile(99):.1f} | {r.errors} | {stored} | "
             f"{stored_rate} |"
         )
@@ -238,6 +294,12 @@ def main() -> None:
     parser.add_argument(
         "--loop", default="uvloop", help="uvicorn event loops, comma-separated: uvloop,asyncio"
     )
+    parser.add_argument(
+        "--client",
+        choices=["wrk", "httpx"],
+        default="wrk" if shutil.which("wrk") else "httpx",
+        help="load generator: wrk (C, light; apt-get install wrk) or httpx (Python)",
+    )
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     rows: list[tuple[str, str, Result]] = []
@@ -245,7 +307,7 @@ def main() -> None:
         for loop in args.loop.split(","):
             for result in asyncio.run(run_backend(backend, loop, args)):
                 rows.append((backend, loop, result))
-    print(f"\n{args.seconds:g} s per endpoint, concurrency {args.concurrency}\n")
+    print(f"\n{args.seconds:g} s per endpoint, concurrency {args.concurrency}, {args.client}\n")
     print(table(rows))
     print()
     for backend, loop, r in rows:
