@@ -11,7 +11,7 @@ from omniline.cases import service
 from omniline.cases.schemas import CaseCreate, CaseDetail, CaseInteraction, CaseOut, CasePatch
 from omniline.customers import service as customers
 from omniline.interactions import service as interactions
-from omniline.kit.pagination import Page, decode_cursor, encode_cursor
+from omniline.kit.pagination import Page, decode_cursor, page_of
 from omniline.models import Case, CaseStatus
 
 router = APIRouter(tags=["cases"])
@@ -38,12 +38,7 @@ async def list_cases(
         customer_id=customer_id,
         status=status,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page[CaseOut](
-        items=[CaseOut.model_validate(r) for r in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
-    )
+    return page_of(rows, limit, CaseOut.model_validate)
 
 
 @router.post(BASE, response_model=CaseDetail, status_code=201, summary="Open a case by hand")

@@ -19,7 +19,7 @@ from omniline.interactions.schemas import (
     ReplyIn,
     StepIn,
 )
-from omniline.kit.pagination import Page, decode_cursor, encode_cursor
+from omniline.kit.pagination import Page, decode_cursor, page_of
 from omniline.models import InteractionStatus
 
 router = APIRouter(tags=["interactions"])
@@ -51,11 +51,7 @@ async def list_interactions(
         channel=channel,
         status=status,
     )
-    more, rows = len(rows) > limit, rows[:limit]
-    return Page[InteractionOut](
-        items=[InteractionOut.model_validate(r) for r in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
-    )
+    return page_of(rows, limit, InteractionOut.model_validate)
 
 
 @router.post(
@@ -102,11 +98,7 @@ async def list_messages(
         limit=limit + 1,
         include_internal=ctx.access.principal.user is not None,
     )
-    more, rows = len(rows) > limit, rows[:limit]
-    return Page[MessageOut](
-        items=[MessageOut.model_validate(m) for m in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
-    )
+    return page_of(rows, limit, MessageOut.model_validate)
 
 
 @router.post(

@@ -3,13 +3,22 @@
 import base64
 import binascii
 import uuid
-from typing import Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from omniline.kit.errors import InvalidInput
 
 T = TypeVar("T")
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+R = TypeVar("R", bound=HasId)
 
 
 class Page(BaseModel, Generic[T]):
@@ -33,3 +42,13 @@ def decode_cursor(cursor: str | None) -> uuid.UUID | None:
         return uuid.UUID(bytes=raw)
     except (ValueError, binascii.Error) as exc:
         raise InvalidInput("cursor is not valid: use next_cursor from the previous page") from exc
+
+
+def page_of(rows: Sequence[R], limit: int, present: Callable[[R], T]) -> Page[T]:
+    """A page from rows fetched with limit + 1: the extra row only says that more follow."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page[T](
+        items=[present(r) for r in rows],
+        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
+    )
