@@ -3,11 +3,14 @@
 import asyncio
 import os
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from omniline.config import InsecureSettings, Settings
+
+if TYPE_CHECKING:
+    from omniline.journal.work import Work
 
 app = typer.Typer(help="Omniline: open-source omnichannel contact center.", no_args_is_help=True)
 tenants_app = typer.Typer(help="Manage tenants (client projects).", no_args_is_help=True)
@@ -28,9 +31,32 @@ def _run(
     return asyncio.run(coro_fn(settings or Settings()))
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
+
+
+def _in_work(change: Callable[["Work"], Coroutine[Any, Any, T]]) -> T:
+    """Run one change in a unit of work and commit it; domain errors end the command cleanly."""
+    from omniline.kit.errors import DomainError
+    from omniline.runtime import Runtime
+
+    async def main(settings: Settings) -> T:
+        runtime = Runtime.build(settings)
+        work = runtime.work()
+        try:
+            result = await change(work)
+            await work.commit()
+            return result
+        finally:
+            await work.session.close()
+            await runtime.engine.dispose()
+
+    try:
+        return _run(main)
+    except DomainError as exc:
+        _fail(exc.message)
+        raise  # _fail exits; this keeps the type checker informed
 
 
 @app.command()
@@ -116,48 +142,31 @@ def tenants_create(
     region: Annotated[str, typer.Option(help="Default phone region (ISO 3166)")] = "US",
 ) -> None:
     """Create a tenant with the built-in roles."""
-    from omniline.kit.errors import DomainError
-    from omniline.runtime import Runtime
     from omniline.tenants.service import create_tenant
 
-    async def main(settings: Settings) -> str:
-        runtime = Runtime.build(settings)
-        work = runtime.work()
-        try:
-            tenant = await create_tenant(
-                work,
-                slug=slug,
-                name=name,
-                timezone=timezone,
-                default_language=language,
-                default_region=region,
-            )
-            await work.commit()
-            return str(tenant.id)
-        finally:
-            await work.session.close()
-            await runtime.engine.dispose()
+    async def change(work: "Work") -> str:
+        tenant = await create_tenant(
+            work,
+            slug=slug,
+            name=name,
+            timezone=timezone,
+            default_language=language,
+            default_region=region,
+        )
+        return str(tenant.id)
 
-    try:
-        typer.echo(f"created tenant {slug} ({_run(main)})")
-    except DomainError as exc:
-        _fail(exc.message)
+    typer.echo(f"created tenant {slug} ({_in_work(change)})")
 
 
 @tenants_app.command("list")
 def tenants_list() -> None:
     """List tenants."""
-    from omniline.runtime import Runtime
     from omniline.tenants.service import list_tenants
 
-    async def main(settings: Settings) -> list[tuple[str, str, str]]:
-        runtime = Runtime.build(settings)
-        async with runtime.sessions() as session:
-            rows = [(t.slug, t.name, t.timezone) for t in await list_tenants(session)]
-        await runtime.engine.dispose()
-        return rows
+    async def read(work: "Work") -> list[tuple[str, str, str]]:
+        return [(t.slug, t.name, t.timezone) for t in await list_tenants(work.session)]
 
-    for slug, name, tz in _run(main):
+    for slug, name, tz in _in_work(read):
         typer.echo(f"{slug}\t{name}\t{tz}")
 
 
@@ -171,59 +180,34 @@ def users_create(
     superuser: Annotated[bool, typer.Option(help="May manage every tenant")] = False,
 ) -> None:
     """Create a person, optionally with a role in a tenant."""
-    from omniline.kit.errors import DomainError
-    from omniline.runtime import Runtime
     from omniline.tenants.service import get_tenant_or_raise
     from omniline.users.service import add_membership, create_user
 
-    async def main(settings: Settings) -> None:
-        runtime = Runtime.build(settings)
-        work = runtime.work()
-        try:
-            user = await create_user(
-                work, email=email, name=name, password=password, superuser=superuser
-            )
-            if tenant:
-                await add_membership(
-                    work, await get_tenant_or_raise(work.session, tenant), user, role
-                )
-            await work.commit()
-        finally:
-            await work.session.close()
-            await runtime.engine.dispose()
+    async def change(work: "Work") -> None:
+        user = await create_user(
+            work, email=email, name=name, password=password, superuser=superuser
+        )
+        if tenant:
+            await add_membership(work, await get_tenant_or_raise(work.session, tenant), user, role)
 
-    try:
-        _run(main)
-    except DomainError as exc:
-        _fail(exc.message)
+    _in_work(change)
     typer.echo(f"created user {email}")
 
 
 @users_app.command("grant")
 def users_grant(email: str, tenant: str, role: str) -> None:
     """Give a person a role in a tenant."""
-    from omniline.kit.errors import DomainError, NotFound
-    from omniline.runtime import Runtime
+    from omniline.kit.errors import NotFound
     from omniline.tenants.service import get_tenant_or_raise
     from omniline.users.service import add_membership, get_user_by_email
 
-    async def main(settings: Settings) -> None:
-        runtime = Runtime.build(settings)
-        work = runtime.work()
-        try:
-            user = await get_user_by_email(work.session, email)
-            if user is None:
-                raise NotFound(f"no user with e-mail {email}")
-            await add_membership(work, await get_tenant_or_raise(work.session, tenant), user, role)
-            await work.commit()
-        finally:
-            await work.session.close()
-            await runtime.engine.dispose()
+    async def change(work: "Work") -> None:
+        user = await get_user_by_email(work.session, email)
+        if user is None:
+            raise NotFound(f"no user with e-mail {email}")
+        await add_membership(work, await get_tenant_or_raise(work.session, tenant), user, role)
 
-    try:
-        _run(main)
-    except DomainError as exc:
-        _fail(exc.message)
+    _in_work(change)
     typer.echo(f"{email} is {role} in {tenant}")
 
 
@@ -236,27 +220,15 @@ def tokens_create(
     """Create an API token for a tenant and print it once."""
     from omniline.auth.permissions import DEFAULT_TOKEN_SCOPES, parse_permissions
     from omniline.auth.service import create_api_token
-    from omniline.kit.errors import DomainError
-    from omniline.runtime import Runtime
     from omniline.tenants.service import get_tenant_or_raise
 
-    async def main(settings: Settings) -> str:
-        runtime = Runtime.build(settings)
-        work = runtime.work()
-        try:
-            row = await get_tenant_or_raise(work.session, tenant)
-            scopes = parse_permissions(scope) if scope else DEFAULT_TOKEN_SCOPES
-            token, _ = await create_api_token(work, row, name, scopes)
-            await work.commit()
-            return token
-        finally:
-            await work.session.close()
-            await runtime.engine.dispose()
+    async def change(work: "Work") -> str:
+        row = await get_tenant_or_raise(work.session, tenant)
+        scopes = parse_permissions(scope) if scope else DEFAULT_TOKEN_SCOPES
+        token, _ = await create_api_token(work, row, name, scopes)
+        return token
 
-    try:
-        typer.echo(_run(main))
-    except DomainError as exc:
-        _fail(exc.message)
+    typer.echo(_in_work(change))
 
 
 @audit_app.command("verify")
