@@ -31,10 +31,8 @@ from omniline.models import (
     Case,
     ContactReason,
     Customer,
-    CustomerIdentity,
     Direction,
     Interaction,
-    Message,
     Tenant,
 )
 from omniline.reasons import service as reasons
@@ -92,19 +90,9 @@ async def accept_many(
         if actors is not None:
             work.actor = actors[i]
         landed.append(await _place(work, state, message, pairs))
-    await _flush_in_order(work)
     if state.next_number != first_number:
         await tenants.release_case_numbers(work, tenant, state.next_number)
     return landed
-
-
-async def _flush_in_order(work: Work) -> None:
-    """Write new rows parents first: the models declare foreign keys but no relationships,
-    so the session cannot order one big flush by itself."""
-    for model in (Customer, CustomerIdentity, Case, Interaction, Message):
-        rows = [row for row in work.session.new if isinstance(row, model)]
-        if rows:
-            await work.session.flush(rows)
 
 
 async def _prefetch(

@@ -43,6 +43,8 @@ class Ingestor:
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self.batches = 0  # stored together
+        self.fallbacks = 0  # batches that failed and were stored one by one
 
     async def submit(self, tenant_id: uuid.UUID, message: InboundMessage, actor: Actor) -> Accepted:
         """Store one message; returns where it landed once it is committed."""
@@ -86,7 +88,9 @@ class Ingestor:
 
     async def _store_batch(self, batch: list[_Item]) -> None:
         if await self._try_together(batch):
+            self.batches += 1
             return
+        self.fallbacks += 1
         for item in batch:
             await self._store_one(item)
 

@@ -5,10 +5,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omniline.kit.types import UTCDateTime
 from omniline.models.base import Base, CreatedMixin, IdMixin, TenantMixin
+from omniline.models.customer import Customer
 
 
 class CaseStatus(StrEnum):
@@ -48,3 +49,5 @@ class Case(IdMixin, CreatedMixin, TenantMixin, Base):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # never loaded (lazy='raise'): it only tells the unit of work to insert parents first
+    customer: Mapped[Customer] = relationship(lazy="raise")

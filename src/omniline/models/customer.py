@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omniline.kit.types import JSONDoc, UTCDateTime
 from omniline.models.base import Base, CreatedMixin, IdMixin, TenantMixin
@@ -35,6 +35,8 @@ class CustomerIdentity(IdMixin, CreatedMixin, TenantMixin, Base):
     kind: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(String(320))
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # never loaded (lazy='raise'): it only tells the unit of work to insert parents first
+    customer: Mapped[Customer] = relationship(lazy="raise")
 
 
 class CustomerMerge(IdMixin, CreatedMixin, TenantMixin, Base):

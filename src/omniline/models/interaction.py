@@ -6,10 +6,12 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omniline.kit.types import JSONDoc, UTCDateTime
 from omniline.models.base import Base, CreatedMixin, IdMixin, TenantMixin
+from omniline.models.case import Case
+from omniline.models.customer import Customer
 
 
 class Direction(StrEnum):
@@ -63,6 +65,9 @@ class Interaction(IdMixin, CreatedMixin, TenantMixin, Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     wrapped_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # never loaded (lazy='raise'): it only tells the unit of work to insert parents first
+    case: Mapped[Case] = relationship(lazy="raise")
+    customer: Mapped[Customer] = relationship(lazy="raise")
 
 
 class AuthorKind(StrEnum):
@@ -100,3 +105,5 @@ class Message(IdMixin, CreatedMixin, TenantMixin, Base):
     external_id: Mapped[str | None] = mapped_column(String(300))
     delivery_status: Mapped[DeliveryStatus] = mapped_column(String(16))
     delivery_error: Mapped[str | None] = mapped_column(Text)
+    # never loaded (lazy='raise'): it only tells the unit of work to insert parents first
+    interaction: Mapped[Interaction] = relationship(lazy="raise")
