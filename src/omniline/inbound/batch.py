@@ -186,7 +186,7 @@ async def _place(work: Work, state: _State, msg: InboundMessage, pairs: list[Pai
         interaction.id,
         case.id,
         case.number,
-        customer.id,
+        interaction.customer_id,
         False,
         new_case,
         new_interaction,

@@ -15,7 +15,11 @@ from omniline.reasons import service as reasons
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    """Where an inbound message landed."""
+    """Where an inbound message landed.
+
+    `customer_id` is the customer whose conversation the message joined: usually the sender,
+    but a thread shared by several senders belongs to the customer who opened it.
+    """
 
     message_id: uuid.UUID
     interaction_id: uuid.UUID
@@ -89,7 +93,7 @@ async def accept(work: Work, tenant: Tenant, msg: InboundMessage) -> Accepted:
         interaction.id,
         case.id,
         case.number,
-        customer.id,
+        interaction.customer_id,
         False,
         new_case,
         new_interaction,
