@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic.json_schema import models_json_schema
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -65,6 +65,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        """Until the agent desktop exists, the front door is the API documentation."""
+        return RedirectResponse("/docs")
 
     @app.get("/health", tags=["ops"])
     async def health() -> dict[str, str]:
