@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from omniline.audit.verify import VerifyReport, verify_all
+from omniline.audit.verify import VerifyReport, row_hash, verify_all
 from omniline.journal.actor import Actor, ActorType
-from omniline.journal.hashing import entry_hash
 from omniline.kit.ids import new_id
 from omniline.models import AuditEntry
 from omniline.runtime import Runtime
@@ -115,19 +114,7 @@ async def test_a_rewritten_entry_with_a_fresh_hash_breaks_the_next_link(
         row = await session.get(AuditEntry, (stream, 3))
         assert row is not None
         row.action = "case.viewed"
-        row.hash = entry_hash(
-            stream=row.stream,
-            seq=row.seq,
-            at=row.at,
-            actor_type=row.actor_type,
-            actor_id=row.actor_id,
-            ip=row.ip,
-            action=row.action,
-            object_type=row.object_type,
-            object_id=row.object_id,
-            data=row.data,
-            prev_hash=row.prev_hash,
-        )
+        row.hash = row_hash(row)
     assert (await verify(runtime)).problems == [
         f"chain {stream} entry 4: does not follow the entry before it"
     ]

@@ -95,7 +95,7 @@ def _check_entry(
         report.problems.append(f"{where}: entries {expected_seq}..{row.seq - 1} are missing")
     if row.prev_hash != prev:
         report.problems.append(f"{where}: does not follow the entry before it")
-    if _recompute(row) != row.hash:
+    if row_hash(row) != row.hash:
         report.problems.append(f"{where}: content was changed after it was written")
 
 
@@ -113,7 +113,8 @@ async def _check_beyond_head(session: AsyncSession, stream: str, report: VerifyR
         )
 
 
-def _recompute(row: AuditEntry) -> str:
+def row_hash(row: AuditEntry) -> str:
+    """The hash an audit row should carry, recomputed from its content."""
     return entry_hash(
         stream=row.stream,
         seq=row.seq,
