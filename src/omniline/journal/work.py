@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,9 +20,11 @@ from omniline.journal.actor import SYSTEM, Actor
 from omniline.journal.hashing import entry_hash
 from omniline.kit.clock import utcnow
 from omniline.kit.ids import new_id
-from omniline.models import AuditEntry, Event, Job, JobStatus, JournalHead
+from omniline.models import Base, Event, Job, JobStatus, JournalHead
 
 SYSTEM_STREAM = "system"
+EVENTS = Base.metadata.tables["events"]
+AUDIT_LOG = Base.metadata.tables["audit_log"]
 
 AfterCommit = Callable[[Sequence[Event], bool], Awaitable[None]]
 
@@ -150,14 +152,18 @@ class Work:
 
     async def _write_journal(self) -> list[Event]:
         streams = {str(e.tenant_id) for e in self._events} | {a.stream for a in self._audits}
-        written: list[Event] = []
+        events: list[dict[str, Any]] = []
+        audits: list[dict[str, Any]] = []
         for stream in sorted(streams):  # one lock order for every transaction: no deadlock
             head = await self._lock_head(stream)
-            written.extend(self._write_events(head, stream))
-            self._write_audits(head, stream)
-        if written or self._audits:
-            await self.session.flush()
-        return written
+            events.extend(self._number_events(head, stream))
+            audits.extend(self._chain_audits(head, stream))
+        # journal rows are many and plain: one Core executemany each, not the unit of work
+        if events:
+            await self.session.execute(insert(EVENTS), events)
+        if audits:
+            await self.session.execute(insert(AUDIT_LOG), audits)
+        return [Event(**row) for row in events]
 
     async def _lock_head(self, stream: str) -> JournalHead:
         head = await self.session.scalar(
@@ -166,36 +172,36 @@ class Work:
         if head is not None:
             return head
         dialect = self.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        upsert = pg_insert if dialect == "postgresql" else sqlite_insert
         values = {"stream": stream, "event_seq": 0, "audit_seq": 0, "audit_hash": ""}
-        await self.session.execute(insert(JournalHead).values(**values).on_conflict_do_nothing())
+        await self.session.execute(upsert(JournalHead).values(**values).on_conflict_do_nothing())
         head = await self.session.scalar(
             select(JournalHead).where(JournalHead.stream == stream).with_for_update()
         )
         assert head is not None
         return head
 
-    def _write_events(self, head: JournalHead, stream: str) -> list[Event]:
+    def _number_events(self, head: JournalHead, stream: str) -> list[dict[str, Any]]:
         rows = []
         for pending in (e for e in self._events if str(e.tenant_id) == stream):
             head.event_seq += 1
             rows.append(
-                Event(
-                    tenant_id=pending.tenant_id,
-                    seq=head.event_seq,
-                    kind=pending.kind,
-                    occurred_at=pending.occurred_at,
-                    actor_id=pending.actor.id,
-                    customer_id=pending.customer_id,
-                    case_id=pending.case_id,
-                    interaction_id=pending.interaction_id,
-                    data=pending.data,
-                )
+                {
+                    "tenant_id": pending.tenant_id,
+                    "seq": head.event_seq,
+                    "kind": pending.kind,
+                    "occurred_at": pending.occurred_at,
+                    "actor_id": pending.actor.id,
+                    "customer_id": pending.customer_id,
+                    "case_id": pending.case_id,
+                    "interaction_id": pending.interaction_id,
+                    "data": pending.data,
+                }
             )
-        self.session.add_all(rows)
         return rows
 
-    def _write_audits(self, head: JournalHead, stream: str) -> None:
+    def _chain_audits(self, head: JournalHead, stream: str) -> list[dict[str, Any]]:
+        rows = []
         for pending in (a for a in self._audits if a.stream == stream):
             actor = pending.actor
             head.audit_seq += 1
@@ -213,5 +219,6 @@ class Work:
                 "prev_hash": head.audit_hash,
             }
             digest = entry_hash(**fields)
-            self.session.add(AuditEntry(**fields, hash=digest))
+            rows.append({**fields, "hash": digest})
             head.audit_hash = digest
+        return rows
