@@ -45,7 +45,7 @@ class Runtime:
         channels = channels or default_registry()
         worker = Worker(sessions, {}, poll_seconds=settings.worker_poll_seconds)
         runtime = cls(settings, engine, sessions, bus, Hub(sessions), channels, worker)
-        worker.set_handlers(job_handlers(sessions, channels))
+        worker.set_handlers(job_handlers(sessions, runtime.work, channels))
         runtime.ingestor = Ingestor(runtime.work)
         return runtime
 

@@ -98,6 +98,7 @@ async def test_full_path_from_inbound_to_wrap_up(
         "message.created",
         "interaction.answered",
         "message.created",
+        "message.delivery_changed",
         "interaction.ended",
         "interaction.wrapped_up",
     ]
@@ -105,7 +106,8 @@ async def test_full_path_from_inbound_to_wrap_up(
     assert ids == sorted(ids)
     assert len(set(ids)) == len(ids)
     assert events[3]["data"]["message_id"] == message["id"]
-    assert events[5]["data"]["reason_code"] == "cards"
+    assert events[4]["data"]["message_id"] == message["id"]
+    assert events[6]["data"]["reason_code"] == "cards"
     assert events[2]["actor_id"] == str(world.users["agent"].id)
 
 

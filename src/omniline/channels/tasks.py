@@ -5,6 +5,7 @@ transaction (and, on SQLite, no connection) is held while a provider is being ca
 """
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -15,14 +16,20 @@ from omniline.channels.registry import ChannelRegistry
 from omniline.customers import service as customers
 from omniline.customers.service import IdentityClaim
 from omniline.jobs.worker import Handler, current_attempt
+from omniline.journal.work import Work
 from omniline.kit.errors import NotFound
 from omniline.models import ChannelAccount, DeliveryStatus, Interaction, Message
 
 
 def send_message_handler(
-    sessions: async_sessionmaker[AsyncSession], channels: ChannelRegistry
+    sessions: async_sessionmaker[AsyncSession],
+    new_work: Callable[[], Work],
+    channels: ChannelRegistry,
 ) -> Handler:
-    """The `messages.send` job: send one queued outbound message; safe to run twice."""
+    """The `messages.send` job: send one queued outbound message; safe to run twice.
+
+    The outcome is an event (`message.delivery_changed`), so the desk sees it live.
+    """
 
     async def handle(payload: dict[str, Any]) -> None:
         message_id = uuid.UUID(str(payload["message_id"]))
@@ -36,11 +43,11 @@ def send_message_handler(
         except SendFailed as exc:
             attempt = current_attempt()
             give_up = not exc.retry or (attempt is not None and attempt.last)
-            await _record_failure(sessions, message_id, str(exc), give_up=give_up)
+            await _record_failure(new_work, message_id, str(exc), give_up=give_up)
             if not give_up:
                 raise
             return
-        await _record_sent(sessions, message_id, result)
+        await _record_sent(new_work, message_id, result)
 
     return handle
 
@@ -68,10 +75,11 @@ async def _prepare(
 
 
 async def _record_sent(
-    sessions: async_sessionmaker[AsyncSession], message_id: uuid.UUID, result: SendResult
+    new_work: Callable[[], Work], message_id: uuid.UUID, result: SendResult
 ) -> None:
-    async with sessions() as session, session.begin():
-        message = await session.get(Message, message_id)
+    work = new_work()
+    try:
+        message = await work.session.get(Message, message_id)
         if message is None or message.delivery_status != DeliveryStatus.QUEUED:
             return  # another run recorded it first
         message.delivery_status = (
@@ -80,22 +88,44 @@ async def _record_sent(
         message.delivery_error = None
         if result.external_id and message.external_id is None:
             message.external_id = result.external_id[:300]
+        await _announce(work, message)
+        await work.commit()
+    finally:
+        await work.session.close()
 
 
 async def _record_failure(
-    sessions: async_sessionmaker[AsyncSession],
-    message_id: uuid.UUID,
-    error: str,
-    *,
-    give_up: bool,
+    new_work: Callable[[], Work], message_id: uuid.UUID, error: str, *, give_up: bool
 ) -> None:
-    async with sessions() as session, session.begin():
-        message = await session.get(Message, message_id)
+    work = new_work()
+    try:
+        message = await work.session.get(Message, message_id)
         if message is None or message.delivery_status != DeliveryStatus.QUEUED:
             return
         message.delivery_error = error[:2000]
         if give_up:
             message.delivery_status = DeliveryStatus.FAILED
+            await _announce(work, message)
+        await work.commit()
+    finally:
+        await work.session.close()
+
+
+async def _announce(work: Work, message: Message) -> None:
+    interaction = await work.session.get(Interaction, message.interaction_id)
+    assert interaction is not None
+    work.emit(
+        message.tenant_id,
+        "message.delivery_changed",
+        {
+            "message_id": message.id,
+            "status": message.delivery_status,
+            "error": message.delivery_error,
+        },
+        customer_id=interaction.customer_id,
+        case_id=interaction.case_id,
+        interaction_id=interaction.id,
+    )
 
 
 async def _account(session: AsyncSession, interaction: Interaction) -> AccountConfig:

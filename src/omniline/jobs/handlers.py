@@ -1,16 +1,21 @@
 """The job kinds of an installation and their handlers (`domain.verb`)."""
 
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omniline.channels.registry import ChannelRegistry
 from omniline.channels.tasks import send_message_handler
 from omniline.jobs.worker import Handler
+from omniline.journal.work import Work
 
 
 def job_handlers(
-    sessions: async_sessionmaker[AsyncSession], channels: ChannelRegistry
+    sessions: async_sessionmaker[AsyncSession],
+    new_work: Callable[[], Work],
+    channels: ChannelRegistry,
 ) -> dict[str, Handler]:
     """Every job kind this installation runs."""
     return {
-        "messages.send": send_message_handler(sessions, channels),
+        "messages.send": send_message_handler(sessions, new_work, channels),
     }

@@ -75,6 +75,10 @@ async def test_a_reply_reaches_the_webhook_signed_and_is_delivered(
     assert message.delivery_status == DeliveryStatus.DELIVERED
     assert message.external_id == "peer-1"
     assert message.delivery_error is None
+    events = await runtime.hub.load(world.tenant.id, 0)
+    [event] = [e for e in events if e.kind == "message.delivery_changed"]
+    assert event.data == {"message_id": str(message_id), "status": "delivered", "error": None}
+    assert event.interaction_id == interaction_id
 
 
 async def test_a_server_error_is_retried_until_the_peer_takes_it(
@@ -156,7 +160,7 @@ async def test_a_reply_is_not_sent_twice_when_a_dead_workers_job_is_taken_again(
 ) -> None:
     interaction_id = await webform(runtime, client, world, f"{peer.url}/hook")
     message_id, job_id = await reply(runtime, world, interaction_id, "hello")
-    real_send = send_message_handler(runtime.sessions, runtime.channels)
+    real_send = send_message_handler(runtime.sessions, runtime.work, runtime.channels)
     sent = asyncio.Event()
 
     async def send_then_die(payload: dict[str, Any]) -> None:
