@@ -1,0 +1,1 @@
+"""Routing: deciding, every moment, which person handles which contact."""
