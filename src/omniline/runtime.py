@@ -1,6 +1,5 @@
 """Everything a running installation holds: settings, database, bus, hub, worker, channels."""
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -32,7 +31,6 @@ class Runtime:
     worker: Worker
     ingestor: Ingestor = field(init=False)
     token_cache: TokenAccessCache = field(default_factory=TokenAccessCache)
-    instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     @classmethod
     def build(cls, settings: Settings, channels: ChannelRegistry | None = None) -> "Runtime":

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omniline.auth.permissions import BUILTIN_ROLES, Permission
+from omniline.auth.permissions import Permission
 from omniline.auth.secrets import (
     SESSION_PREFIX,
     TOKEN_PREFIX,
@@ -208,8 +208,3 @@ async def revoke_api_token(work: Work, tenant: Tenant, token_id: uuid.UUID) -> A
         row.revoked_at = utcnow()
         work.audit(tenant.id, "api_token.revoked", "api_token", row.id, {"name": row.name})
     return row
-
-
-def builtin_role_permissions(name: str) -> list[str]:
-    """Permission names of a built-in role."""
-    return sorted(BUILTIN_ROLES[name])
