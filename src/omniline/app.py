@@ -24,6 +24,7 @@ from omniline.interactions.endpoints import router as interactions_router
 from omniline.kit.errors import PayloadTooLarge
 from omniline.realtime.endpoints import router as realtime_router
 from omniline.reasons.endpoints import router as reasons_router
+from omniline.routing.endpoints import router as routing_router
 from omniline.runtime import Runtime
 from omniline.tenants.endpoints import router as tenants_router
 
@@ -35,6 +36,7 @@ API_ROUTERS: list[APIRouter] = [
     cases_router,
     interactions_router,
     reasons_router,
+    routing_router,
     audit_router,
     realtime_router,
 ]

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,6 +19,7 @@ from omniline.kit.db import make_engine, make_sessionmaker
 from omniline.models import Event
 from omniline.realtime.bus import Bus, EventView, LocalBus, RedisBus
 from omniline.realtime.hub import Hub
+from omniline.routing.runner import TICK_JOB, Router, triggers
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Runtime:
     channels: ChannelRegistry
     worker: Worker
     ingestor: Ingestor = field(init=False)
+    router: Router = field(init=False)
     token_cache: TokenAccessCache = field(default_factory=TokenAccessCache)
 
     @classmethod
@@ -43,17 +46,23 @@ class Runtime:
         channels = channels or default_registry()
         worker = Worker(sessions, {}, poll_seconds=settings.worker_poll_seconds)
         runtime = cls(settings, engine, sessions, bus, Hub(sessions), channels, worker)
-        worker.set_handlers(job_handlers(sessions, runtime.work, channels))
+        runtime.router = Router(partial(runtime.work, route=False))
+        handlers = job_handlers(sessions, runtime.work, channels)
+        handlers[TICK_JOB] = runtime.router.tick
+        worker.set_handlers(handlers)
         runtime.ingestor = Ingestor(runtime.work)
         return runtime
 
-    def work(self, actor: Actor = SYSTEM) -> Work:
-        """A new unit of work whose commit notifies listeners and the worker."""
-        return Work(self.sessions(), actor, self._after_commit)
+    def work(self, actor: Actor = SYSTEM, *, route: bool = True) -> Work:
+        """A new unit of work whose commit notifies listeners and the worker, and (unless it
+        is a routing pass itself) pokes routing when its events may change who handles what."""
+        return Work(self.sessions(), actor, partial(self._after_commit, route=route))
 
-    async def _after_commit(self, events: Sequence[Event], had_jobs: bool) -> None:
+    async def _after_commit(self, events: Sequence[Event], had_jobs: bool, *, route: bool) -> None:
         if events:
             await self.bus.publish([EventView.of(e) for e in events])
+            if route:
+                self.router.poke({e.tenant_id for e in events if triggers(e.kind)})
         if had_jobs:
             self.worker.wake()
 
@@ -62,10 +71,12 @@ class Runtime:
         await self.bus.start(self.hub.dispatch)
         if worker:
             self.worker.start()
+        await self.router.poke_all()
 
     async def stop(self) -> None:
         """Stop taking messages, then the worker, the bus and the database pool."""
         await self.ingestor.stop()
+        await self.router.stop()
         await self.worker.stop()
         await self.bus.close()
         await self.engine.dispose()

@@ -29,6 +29,9 @@ class Permission(StrEnum):
     CHANNELS_MANAGE = "channels.manage"
     INBOUND_WRITE = "inbound.write"
     EVENTS_READ = "events.read"
+    # routing: set up queues and routing profiles; supervise agents and waiting contacts
+    ROUTING_MANAGE = "routing.manage"
+    ROUTING_SUPERVISE = "routing.supervise"
 
 
 ALL = frozenset(Permission)
@@ -57,6 +60,7 @@ BUILTIN_ROLES: dict[str, frozenset[Permission]] = {
         Permission.PII_WRITE,
         Permission.AUDIT_READ,
         Permission.REASONS_MANAGE,
+        Permission.ROUTING_SUPERVISE,
     },
     # agents see contact details they need to answer; documents and address stay masked
     "agent": _WORK | {Permission.PII_PHONE_READ, Permission.PII_EMAIL_READ},

@@ -2,14 +2,16 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from omniline.cases import service as cases
 from omniline.interactions import repository
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
-from omniline.kit.errors import InvalidInput, NotFound
+from omniline.kit.errors import Conflict, InvalidInput, NotFound
 from omniline.kit.ids import new_id
 from omniline.models import (
     OPEN_CASE_STATUSES,
@@ -21,6 +23,7 @@ from omniline.models import (
     Interaction,
     InteractionStatus,
     Message,
+    Queue,
     Tenant,
 )
 from omniline.reasons import service as reasons
@@ -140,6 +143,8 @@ def add_message(work: Work, tenant: Tenant, interaction: Interaction, new: NewMe
     )
     work.session.add(message)
     interaction.last_message_at = now
+    if not new.internal:
+        _response_clock(work, tenant, interaction, new, now)
     work.emit(
         tenant.id,
         "message.created",
@@ -155,6 +160,38 @@ def add_message(work: Work, tenant: Tenant, interaction: Interaction, new: NewMe
         occurred_at=now,
     )
     return message
+
+
+def _response_clock(
+    work: Work, tenant: Tenant, interaction: Interaction, new: NewMessage, now: datetime
+) -> None:
+    """Written channels: a customer's message starts the wait for a response (routing sets
+    its deadline by the queue's targets and hours); the agent's reply ends it."""
+    if interaction.admitted_at is None:
+        return
+    if new.direction is Direction.INBOUND and interaction.response_clock is None:
+        interaction.response_clock = "next"
+        interaction.response_due_at = None
+        interaction.sla_state = ""
+    elif new.direction is Direction.OUTBOUND and interaction.response_clock is not None:
+        due = interaction.response_due_at
+        work.emit(
+            tenant.id,
+            "sla.responded",
+            {
+                "clock": interaction.response_clock,
+                "due_at": due,
+                "breached": due is not None and now > due,
+                "agent_id": new.author_id,
+            },
+            customer_id=interaction.customer_id,
+            case_id=interaction.case_id,
+            interaction_id=interaction.id,
+            occurred_at=now,
+        )
+        interaction.response_clock = None
+        interaction.response_due_at = None
+        interaction.sla_state = ""
 
 
 def step(
@@ -236,6 +273,7 @@ async def do_step(
         raise InvalidInput("reason_code classifies a wrap-up: send it with the step 'wrapped_up'")
     if queue is not None and name not in QUEUEING_STEPS:
         raise InvalidInput(f"a queue can only be named with the steps {', '.join(QUEUEING_STEPS)}")
+    _check_routing_owns(interaction, name)
     reason_id = await reasons.reason_id_for_code(work, tenant, reason_code)
     data: dict[str, Any] = {}
     if name == "answered" and work.actor.user_id is not None:
@@ -248,8 +286,36 @@ async def do_step(
         data.update(reason_id=reason_id, reason_code=reason_code)
     step(work, tenant, interaction, name, data=data)
     _apply_step(interaction, name, data)
+    if name == "ended" and interaction.agent_id is not None and interaction.queue_id is not None:
+        seconds = await work.session.scalar(
+            select(Queue.wrap_up_seconds).where(Queue.id == interaction.queue_id)
+        )
+        if seconds:  # the agent's capacity stays taken until wrapped up or the time is over
+            interaction.wrap_up_due_at = utcnow() + timedelta(seconds=seconds)
+    if name == "wrapped_up":
+        interaction.wrap_up_due_at = None
     work.audit(tenant.id, f"interaction.{name}", "interaction", interaction.id, data)
     return interaction
+
+
+# steps that routing takes for contacts it routes (offers, accepting them, queueing)
+ROUTED_STEPS = {
+    "offered": "offers are made by routing",
+    "queued": "use POST .../transfer or .../requeue",
+    "transferred": "use POST .../transfer",
+}
+
+
+def _check_routing_owns(interaction: Interaction, name: str) -> None:
+    if interaction.admitted_at is None:
+        return
+    if name in ROUTED_STEPS:
+        raise Conflict(f"routing handles this contact: {ROUTED_STEPS[name]}")
+    if name == "answered" and interaction.status in (S.QUEUED, S.OFFERED):
+        raise Conflict(
+            "routing handles this contact: accept the offer with POST .../accept "
+            "(a supervisor can transfer it to an agent)"
+        )
 
 
 def _apply_step(interaction: Interaction, name: str, data: dict[str, Any]) -> None:

@@ -16,12 +16,22 @@ from omniline.models.interaction import (
 from omniline.models.job import Job, JobStatus
 from omniline.models.journal import AuditEntry, Event, JournalHead
 from omniline.models.reason import ContactReason
+from omniline.models.routing import (
+    Agent,
+    AgentState,
+    Queue,
+    QueueAction,
+    RoutingHead,
+    RoutingProfile,
+)
 from omniline.models.tenant import Tenant
 from omniline.models.user import ApiToken, LoginSession, Membership, Role, User
 
 __all__ = [
     "OPEN_CASE_STATUSES",
     "OPEN_INTERACTION_STATUSES",
+    "Agent",
+    "AgentState",
     "ApiToken",
     "AuditEntry",
     "AuthorKind",
@@ -46,7 +56,11 @@ __all__ = [
     "Membership",
     "Message",
     "Priority",
+    "Queue",
+    "QueueAction",
     "Role",
+    "RoutingHead",
+    "RoutingProfile",
     "Tenant",
     "User",
 ]

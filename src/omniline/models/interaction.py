@@ -43,6 +43,8 @@ class Interaction(IdMixin, CreatedMixin, TenantMixin, Base):
     __table_args__ = (
         Index("ix_interactions_customer_channel", "tenant_id", "customer_id", "channel", "status"),
         Index("ix_interactions_thread", "tenant_id", "channel", "thread_ref"),
+        Index("ix_interactions_routing", "tenant_id", "status", "queue_id"),
+        Index("ix_interactions_agent", "tenant_id", "agent_id", "status"),
     )
 
     case_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("cases.id"), index=True)
@@ -65,6 +67,20 @@ class Interaction(IdMixin, CreatedMixin, TenantMixin, Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     wrapped_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # routing: set when routing takes the contact in (queue, boosts, SLA clock)
+    queue_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("queues.id"))
+    admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    routing_priority: Mapped[int] = mapped_column(Integer, default=0)
+    preferred_agent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    preferred_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    declined_by: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    callback_offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    wrap_up_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # written channels: the response the customer waits for ("first" or "next") and when due
+    response_clock: Mapped[str | None] = mapped_column(String(8))
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_state: Mapped[str] = mapped_column(String(16), default="")
     # never loaded (lazy='raise'): it only tells the unit of work to insert parents first
     case: Mapped[Case] = relationship(lazy="raise")
     customer: Mapped[Customer] = relationship(lazy="raise")

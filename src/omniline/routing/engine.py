@@ -66,6 +66,7 @@ class Contact:
     steps: Sequence[Step] = (Step(),)
     preferred_agent: str | None = None
     preferred_until: datetime | None = None
+    excluded: frozenset[str] = frozenset()  # agents not to offer it to (they declined it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ def requirement(contact: Contact, now: datetime) -> Step:
 def eligible(agent: Agent, contact: Contact, now: datetime) -> bool:
     """Whether the agent may be offered the contact now."""
     membership = agent.queues.get(contact.queue)
-    if not agent.available or membership is None:
+    if not agent.available or membership is None or agent.id in contact.excluded:
         return False
     if (now - contact.enqueued_at).total_seconds() < membership.delay:
         return False
@@ -118,9 +119,10 @@ def choose(
 
 def _rank(agent: Agent, contact: Contact, policy: Policy, now: datetime) -> tuple[object, ...]:
     idle = -(now - agent.idle_since).total_seconds()  # longer idle sorts first
-    if policy is Policy.LEAST_OCCUPIED:
+    # `==`, not `is`: a policy read back as its plain string value must still count
+    if policy == Policy.LEAST_OCCUPIED:
         return (agent.occupancy(), idle, agent.id)
-    if policy is Policy.MOST_PROFICIENT:
+    if policy == Policy.MOST_PROFICIENT:
         skill = requirement(contact, now).skill
         level = agent.skills.get(skill, 0) if skill else 0
         return (-level, idle, agent.id)

@@ -1,0 +1,603 @@
+"""A routing pass: under the tenant's routing lock, act on what is due, then assign.
+
+One pass, in one transaction:
+1. offers nobody answered in time go back to their queue at their original place, and the
+   agent who let it ring becomes `not_responding`;
+2. timed wrap-ups that ran out end by themselves, which frees the agent's capacity;
+3. new inbound contacts are taken in: queue, business hours, queue size, priority boosts,
+   the preferred agent, the written-channel response clock;
+4. contacts that waited longer than their queue allows overflow; response clocks near their
+   deadline escalate (priority raised, supervisors told) and past it are marked breached;
+5. the engine assigns waiting contacts to available agents, and each assignment becomes an
+   offer (or, for auto-accept channels, a contact in hand);
+6. the next moment something becomes due is written as a `routing.tick` job.
+
+Status changes are conditional updates (`... WHERE status = 'queued'`), so a contact that
+ended meanwhile in another transaction is never brought back to life.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from omniline.journal.work import Work
+from omniline.kit.clock import utcnow
+from omniline.models import (
+    OPEN_INTERACTION_STATUSES,
+    Agent,
+    AgentState,
+    Case,
+    Customer,
+    Interaction,
+    InteractionStatus,
+    Queue,
+    QueueAction,
+    RoutingProfile,
+    Tenant,
+)
+from omniline.routing import calendar, engine
+from omniline.routing import repository as repo
+
+S = InteractionStatus
+OPEN_STATUSES = tuple(OPEN_INTERACTION_STATUSES)
+# channels where the customer waits on the line; the others are written and get SLA clocks
+REALTIME_CHANNELS = frozenset({"voice", "video", "chat"})
+ADMIT_BATCH = 5000
+TICK_JOB = "routing.tick"
+
+
+@dataclass
+class PassResult:
+    offered: int = 0
+    requeued: int = 0
+    admitted: int = 0
+    next_due: datetime | None = None
+    offers: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)
+
+
+@dataclass
+class _Config:
+    tenant: Tenant
+    queues: dict[uuid.UUID, Queue]
+    by_name: dict[str, Queue]
+    profiles: dict[uuid.UUID, RoutingProfile]
+
+    def queue_for(self, row: Interaction) -> Queue | None:
+        """The queue a contact goes to: the one it names, else the first serving its channel."""
+        if row.queue_id is not None and row.queue_id in self.queues:
+            return self.queues[row.queue_id]
+        if row.queue and row.queue in self.by_name:
+            return self.by_name[row.queue]
+        serving = [q for q in self.queues.values() if q.active and row.channel in q.channels]
+        return min(serving, key=lambda q: (-q.priority, q.name)) if serving else None
+
+
+def zone(tenant: Tenant) -> ZoneInfo:
+    return ZoneInfo(tenant.timezone or "UTC")
+
+
+def queue_calendar(tenant: Tenant, queue: Queue) -> calendar.Calendar:
+    doc = queue.calendar if queue.calendar is not None else tenant.business_calendar
+    return calendar.parse_calendar(doc or {})
+
+
+def is_written(channel: str) -> bool:
+    return channel not in REALTIME_CHANNELS
+
+
+async def run_pass(work: Work, tenant: Tenant, now: datetime | None = None) -> PassResult:
+    """One routing pass for a tenant; the caller commits."""
+    now = now or utcnow()
+    session = work.session
+    result = PassResult()
+    queues = await repo.queues(session, tenant.id)
+    if not queues:  # routing is not set up: nothing to lock or do
+        return result
+    head = await repo.lock_head(session, tenant.id)
+    head.passes += 1
+    queues = await repo.queues(session, tenant.id)  # as of the lock
+    config = _Config(
+        tenant,
+        {q.id: q for q in queues},
+        {q.name: q for q in queues},
+        {p.id: p for p in await repo.profiles(session, tenant.id)},
+    )
+    await _expire_offers(work, config, now, result)
+    await _end_wrap_ups(work, config, now)
+    await _admit(work, config, now, result)
+    waiting = await repo.waiting(session, tenant.id)
+    waiting = await _overflow(work, config, waiting, now)
+    due = await _response_clocks(work, config, now)
+    await _case_deadlines(session, tenant.id)
+    await _assign(work, config, waiting, now, result)
+    result.next_due = _earliest(
+        [due, await repo.next_timer(session, tenant.id), _next_waiting_change(config, waiting, now)]
+    )
+    if result.next_due is not None and (
+        head.tick_at is None or head.tick_at <= now or result.next_due < head.tick_at
+    ):
+        head.tick_at = result.next_due
+        delay = max(result.next_due - now, timedelta(0))
+        work.enqueue(TICK_JOB, {"tenant_id": tenant.id}, delay=delay)
+    return result
+
+
+def _earliest(times: list[datetime | None]) -> datetime | None:
+    found = [t for t in times if t is not None]
+    return min(found) if found else None
+
+
+async def _transition(
+    session: AsyncSession, row: Interaction, sources: tuple[InteractionStatus, ...], **values: Any
+) -> bool:
+    """Change a contact only if it is still in one of `sources`; mirror it on the object."""
+    result = await session.execute(
+        update(Interaction)
+        .where(Interaction.id == row.id, Interaction.status.in_(sources))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    for key, value in values.items():
+        set_committed(row, key, value)
+    return True
+
+
+def set_committed(row: Interaction, key: str, value: Any) -> None:
+    """Mirror a value written by a Core update on the loaded object, without dirtying it."""
+    set_committed_value(row, key, value)
+
+
+def emit_step(
+    work: Work,
+    row: Interaction,
+    kind: str,
+    previous: InteractionStatus,
+    data: dict[str, Any] | None = None,
+    *,
+    now: datetime,
+) -> None:
+    """An interaction event in the shape lifecycle steps have ({"from", "to", ...})."""
+    work.emit(
+        row.tenant_id,
+        f"interaction.{kind}",
+        {"from": previous, "to": row.status, **(data or {})},
+        customer_id=row.customer_id,
+        case_id=row.case_id,
+        interaction_id=row.id,
+        occurred_at=now,
+    )
+
+
+async def requeue(
+    work: Work, row: Interaction, now: datetime, *, why: str, declined_by: uuid.UUID | None
+) -> bool:
+    """An offered contact goes back to its queue at its original place."""
+    agent_id = row.agent_id
+    declined = list(row.declined_by or [])
+    if declined_by is not None and str(declined_by) not in declined:
+        declined.append(str(declined_by))
+    changed = await _transition(
+        work.session,
+        row,
+        (S.OFFERED,),
+        status=S.QUEUED,
+        agent_id=None,
+        offered_at=None,
+        offer_expires_at=None,
+        declined_by=declined,
+    )
+    if changed:
+        emit_step(
+            work, row, "requeued", S.OFFERED, {"why": why, "agent_id": None,
+                                              "from_agent_id": agent_id}, now=now
+        )  # fmt: skip
+    return changed
+
+
+def set_agent_state(
+    work: Work, agent: Agent, state: AgentState, reason: str | None, now: datetime
+) -> None:
+    """Change an agent's chosen state and log it (occupancy and adherence are computed from
+    these events)."""
+    previous, previous_reason = agent.state, agent.reason
+    if previous == state and previous_reason == reason:
+        return
+    agent.state, agent.reason, agent.state_since = state, reason, now
+    if state == AgentState.AVAILABLE:
+        agent.idle_since = now
+    work.emit(
+        agent.tenant_id,
+        "agent.state_changed",
+        {
+            "user_id": agent.user_id,
+            "state": state,
+            "reason": reason,
+            "from": previous,
+            "from_reason": previous_reason,
+        },
+        occurred_at=now,
+    )
+
+
+async def _expire_offers(work: Work, config: _Config, now: datetime, result: PassResult) -> None:
+    for row in await repo.expired_offers(work.session, config.tenant.id, now):
+        agent_id = row.agent_id
+        if not await requeue(work, row, now, why="timeout", declined_by=agent_id):
+            continue
+        result.requeued += 1
+        agent = await repo.get_agent(work.session, config.tenant.id, agent_id) if agent_id else None
+        if agent is not None and agent.state == AgentState.AVAILABLE:
+            set_agent_state(work, agent, AgentState.NOT_RESPONDING, "missed_offer", now)
+
+
+async def _end_wrap_ups(work: Work, config: _Config, now: datetime) -> None:
+    for row in await repo.wrap_ups_due(work.session, config.tenant.id, now):
+        if await _transition(
+            work.session,
+            row,
+            (S.ENDED,),
+            status=S.WRAPPED_UP,
+            wrapped_up_at=now,
+            wrap_up_due_at=None,
+        ):
+            emit_step(work, row, "wrapped_up", S.ENDED, {"auto": True}, now=now)
+
+
+async def _admit(work: Work, config: _Config, now: datetime, result: PassResult) -> None:
+    """Take new inbound contacts into their queues."""
+    session = work.session
+    fresh = await repo.unadmitted(session, config.tenant.id, ADMIT_BATCH)
+    if not fresh:
+        return
+    sizes: dict[uuid.UUID, int] = {}
+    for row in await repo.waiting(session, config.tenant.id):
+        if row.queue_id is not None:
+            sizes[row.queue_id] = sizes.get(row.queue_id, 0) + 1
+    for row in fresh:
+        queue = config.queue_for(row)
+        if queue is None:  # nothing serves the channel: it stays for people to pick up
+            await _transition(session, row, (row.status,), admitted_at=now)
+            continue
+        queue, action = _place(config, queue, sizes, now)
+        customer = await session.get(Customer, row.customer_id)
+        priority = queue.priority + await _boost(work, config, queue, row, customer, now)
+        preferred = None
+        if queue.preferred_agent_hours > 0:
+            since = repo.horizon(now, queue.preferred_agent_hours)
+            preferred = await repo.last_agent_of(session, config.tenant.id, row.customer_id, since)
+        values: dict[str, Any] = {
+            "admitted_at": now,
+            "queue_id": queue.id,
+            "queue": queue.name,
+            "routing_priority": priority,
+            "preferred_agent_id": preferred,
+        }
+        if is_written(row.channel) and queue.first_response_seconds:
+            values.update(response_clock="first", response_due_at=None, sla_state="")
+        previous = row.status
+        if previous == S.CREATED:
+            values.update(status=S.QUEUED, queued_at=now)
+        if not await _transition(session, row, (previous,), **values):
+            continue
+        result.admitted += 1
+        sizes[queue.id] = sizes.get(queue.id, 0) + 1
+        if previous == S.CREATED:
+            emit_step(
+                work, row, "queued", previous,
+                {"queue": queue.name, "queue_id": queue.id, "priority": priority}, now=now,
+            )  # fmt: skip
+        if action is not None:
+            await _apply_action(work, config, row, queue, action, now, why="closed_or_full")
+
+
+def _place(
+    config: _Config, queue: Queue, sizes: dict[uuid.UUID, int], now: datetime
+) -> tuple[Queue, QueueAction | None]:
+    """The queue a new contact waits in, following closed-hours and full-queue transfers.
+
+    Returns the queue and an action still to apply (a callback offer or a rejection).
+    """
+    seen: set[uuid.UUID] = set()
+    while queue.id not in seen:
+        seen.add(queue.id)
+        cal = queue_calendar(config.tenant, queue)
+        if not calendar.is_open(cal, zone(config.tenant), now):
+            action, target = queue.closed_action, queue.closed_queue_id
+        elif queue.max_size is not None and sizes.get(queue.id, 0) >= queue.max_size:
+            action, target = queue.overflow_action, queue.overflow_queue_id
+        else:
+            return queue, None
+        if action == QueueAction.TRANSFER and target in config.queues:
+            queue = config.queues[target]
+            continue
+        return queue, (None if action == QueueAction.WAIT else QueueAction(action))
+    return queue, None
+
+
+async def _boost(
+    work: Work,
+    config: _Config,
+    queue: Queue,
+    row: Interaction,
+    customer: Customer | None,
+    now: datetime,
+) -> int:
+    boost = 0
+    if customer is not None and customer.vip:
+        boost += queue.vip_boost
+    if queue.repeat_boost and await repo.contacted_since(
+        work.session, config.tenant.id, row.customer_id, now - timedelta(hours=24), row.id
+    ):
+        boost += queue.repeat_boost
+    return boost
+
+
+async def _apply_action(
+    work: Work,
+    config: _Config,
+    row: Interaction,
+    queue: Queue,
+    action: QueueAction,
+    now: datetime,
+    *,
+    why: str,
+) -> bool:
+    """A callback offer or a rejection; returns whether the contact left the queue."""
+    if action == QueueAction.CALLBACK:
+        if row.callback_offered_at is None and await _transition(
+            work.session, row, (S.QUEUED,), callback_offered_at=now
+        ):
+            work.emit(
+                config.tenant.id,
+                "interaction.callback_offered",
+                {"queue": queue.name, "queue_id": queue.id, "why": why},
+                customer_id=row.customer_id,
+                case_id=row.case_id,
+                interaction_id=row.id,
+                occurred_at=now,
+            )
+        return False
+    if action == QueueAction.REJECT and await _transition(
+        work.session, row, (S.QUEUED,), status=S.ENDED, ended_at=now
+    ):
+        emit_step(work, row, "ended", S.QUEUED, {"why": why, "queue": queue.name}, now=now)
+        return True
+    return False
+
+
+async def _overflow(
+    work: Work, config: _Config, waiting: list[Interaction], now: datetime
+) -> list[Interaction]:
+    """Contacts past their queue's maximum wait move on (or are offered a callback)."""
+    kept = []
+    for row in waiting:
+        queue = config.queues.get(row.queue_id) if row.queue_id else None
+        if (
+            queue is None
+            or queue.max_wait_seconds is None
+            or row.queued_at is None
+            or (now - row.queued_at).total_seconds() < queue.max_wait_seconds
+            or queue.overflow_action == QueueAction.WAIT
+        ):
+            kept.append(row)
+            continue
+        action, target = queue.overflow_action, queue.overflow_queue_id
+        if action == QueueAction.TRANSFER and target in config.queues and target != queue.id:
+            new = config.queues[target]
+            if await _transition(
+                work.session, row, (S.QUEUED,), queue_id=new.id, queue=new.name, queued_at=now
+            ):
+                emit_step(
+                    work, row, "requeued", S.QUEUED,
+                    {"why": "max_wait", "queue": new.name, "queue_id": new.id,
+                     "queued_at": now, "agent_id": None}, now=now,
+                )  # fmt: skip
+            kept.append(row)
+        elif not await _apply_action(
+            work, config, row, queue, QueueAction(action), now, why="max_wait"
+        ):
+            kept.append(row)
+    return kept
+
+
+async def _response_clocks(work: Work, config: _Config, now: datetime) -> datetime | None:
+    """Start, escalate and breach written-channel response clocks; the next one due."""
+    due: list[datetime] = []
+    for row in await repo.response_clocks(work.session, config.tenant.id):
+        queue = config.queues.get(row.queue_id) if row.queue_id else None
+        if queue is None:
+            continue
+        target = (
+            queue.first_response_seconds
+            if row.response_clock == "first"
+            else queue.next_response_seconds
+        )
+        if not target:
+            continue
+        cal, tz = queue_calendar(config.tenant, queue), zone(config.tenant)
+        start = (row.created_at if row.response_clock == "first" else row.last_message_at) or now
+        if row.response_due_at is None:
+            deadline = calendar.add_open_time(cal, tz, start, target)
+            await _transition(
+                work.session, row, (row.status,), response_due_at=deadline, sla_state="running"
+            )
+        if row.response_due_at is None:
+            continue
+        warn_at = calendar.add_open_time(cal, tz, start, target * queue.escalate_at_percent / 100)
+        if row.sla_state == "running" and warn_at is not None and now >= warn_at:
+            await _escalate(work, config, row, queue, now)
+        if row.sla_state in ("running", "at_risk") and now >= row.response_due_at:
+            await _transition(work.session, row, (row.status,), sla_state="breached")
+            _sla_event(work, row, "sla.breached", now)
+        if row.sla_state == "running" and warn_at is not None:
+            due.append(warn_at)
+        elif row.sla_state == "at_risk":
+            due.append(row.response_due_at)
+    return min(due) if due else None
+
+
+async def _case_deadlines(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Each case shows the nearest response deadline of its open contacts (or none)."""
+    nearest = (
+        select(func.min(Interaction.response_due_at))
+        .where(
+            Interaction.case_id == Case.id,
+            Interaction.response_clock.is_not(None),
+            Interaction.status.in_(OPEN_STATUSES),
+        )
+        .scalar_subquery()
+    )
+    clocked = select(Interaction.case_id).where(
+        Interaction.tenant_id == tenant_id, Interaction.response_clock.is_not(None)
+    )
+    await session.execute(
+        update(Case)
+        .where(Case.tenant_id == tenant_id, or_(Case.sla_due_at.is_not(None), Case.id.in_(clocked)))
+        .values(sla_due_at=nearest)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _escalate(
+    work: Work, config: _Config, row: Interaction, queue: Queue, now: datetime
+) -> None:
+    priority = row.routing_priority + queue.escalation_boost
+    if await _transition(
+        work.session, row, (row.status,), sla_state="at_risk", routing_priority=priority
+    ):
+        _sla_event(work, row, "sla.at_risk", now, priority=priority)
+
+
+def _sla_event(work: Work, row: Interaction, kind: str, now: datetime, **extra: Any) -> None:
+    work.emit(
+        row.tenant_id,
+        kind,
+        {
+            "clock": row.response_clock,
+            "due_at": row.response_due_at,
+            "queue": row.queue,
+            "agent_id": row.agent_id,
+            **extra,
+        },
+        customer_id=row.customer_id,
+        case_id=row.case_id,
+        interaction_id=row.id,
+        occurred_at=now,
+    )
+
+
+def _steps(queue: Queue) -> tuple[engine.Step, ...]:
+    made = tuple(
+        engine.Step(float(s.get("after", 0)), s.get("skill"), int(s.get("min_level", 1)))
+        for s in queue.steps
+    )
+    return made or (engine.Step(),)
+
+
+def to_contact(row: Interaction, queue: Queue) -> engine.Contact:
+    assert row.queue_id is not None
+    assert row.queued_at is not None
+    return engine.Contact(
+        id=str(row.id),
+        queue=str(row.queue_id),
+        channel=row.channel,
+        enqueued_at=row.queued_at,
+        priority=row.routing_priority,
+        steps=_steps(queue),
+        preferred_agent=str(row.preferred_agent_id) if row.preferred_agent_id else None,
+        excluded=frozenset(row.declined_by or ()),
+    )
+
+
+def to_agent(agent: Agent, profile: RoutingProfile, load: dict[str, int]) -> engine.Agent:
+    return engine.Agent(
+        id=str(agent.user_id),
+        available=agent.state == AgentState.AVAILABLE,
+        idle_since=agent.idle_since,
+        queues={
+            str(m["queue_id"]): engine.Membership(
+                int(m.get("priority", 1)), float(m.get("delay", 0))
+            )
+            for m in profile.queues
+        },
+        capacity=dict(profile.capacity),
+        load=load,
+        skills=dict(agent.skills),
+        blocks={k: frozenset(v) for k, v in profile.blocks.items()},
+    )
+
+
+async def _assign(
+    work: Work, config: _Config, waiting: list[Interaction], now: datetime, result: PassResult
+) -> None:
+    session = work.session
+    rows = {str(r.id): r for r in waiting if r.status == S.QUEUED and r.queue_id in config.queues}
+    if not rows:
+        return
+    agents = [
+        a for a in await repo.available_agents(session, config.tenant.id)
+        if a.profile_id in config.profiles
+    ]  # fmt: skip
+    if not agents:
+        return
+    loads = await repo.loads(session, config.tenant.id)
+    by_id = {str(a.user_id): a for a in agents}
+    contacts = [to_contact(r, config.queues[r.queue_id]) for r in rows.values()]  # type: ignore[index]
+    pool = [to_agent(a, config.profiles[a.profile_id], loads.get(a.user_id, {})) for a in agents]  # type: ignore[index]
+    policies = {str(q.id): engine.Policy(q.policy) for q in config.queues.values()}
+    for made in engine.route(contacts, pool, policies, now):
+        row, agent = rows[made.contact_id], by_id[made.agent_id]
+        queue = config.queues[row.queue_id]  # type: ignore[index]
+        profile = config.profiles[agent.profile_id]  # type: ignore[index]
+        auto = row.channel in profile.auto_accept
+        values: dict[str, Any] = {
+            "status": S.ACTIVE if auto else S.OFFERED,
+            "agent_id": agent.user_id,
+            "offered_at": now,
+            "offer_expires_at": None
+            if auto
+            else now + timedelta(seconds=queue.offer_timeout_seconds),
+        }
+        if auto:
+            values["answered_at"] = now
+        if not await _transition(session, row, (S.QUEUED,), **values):
+            continue
+        agent.idle_since = now
+        result.offered += 1
+        result.offers.append((row.id, agent.user_id))
+        data = {"agent_id": agent.user_id, "queue": queue.name, "expires_at": row.offer_expires_at}
+        emit_step(work, row, "offered", S.QUEUED, data, now=now)
+        if auto:
+            emit_step(
+                work, row, "answered", S.OFFERED, {"agent_id": agent.user_id, "auto": True}, now=now
+            )
+
+
+def _next_waiting_change(
+    config: _Config, waiting: list[Interaction], now: datetime
+) -> datetime | None:
+    """When a waiting contact's requirements relax, an agent's delay passes, or max wait hits."""
+    offsets: set[float] = set()
+    for profile in config.profiles.values():
+        offsets.update(float(m.get("delay", 0)) for m in profile.queues)
+    soonest: datetime | None = None
+    for row in waiting:
+        queue = config.queues.get(row.queue_id) if row.queue_id else None
+        if queue is None or row.queued_at is None or row.status != S.QUEUED:
+            continue
+        marks = offsets | {float(s.get("after", 0)) for s in queue.steps}
+        if queue.max_wait_seconds is not None and queue.overflow_action != QueueAction.WAIT:
+            marks.add(float(queue.max_wait_seconds))
+        for mark in marks:
+            at = row.queued_at + timedelta(seconds=mark)
+            if at > now and (soonest is None or at < soonest):
+                soonest = at
+    return soonest

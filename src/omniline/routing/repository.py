@@ -1,0 +1,302 @@
+"""What routing reads and locks in the database."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omniline.models import (
+    Agent,
+    AgentState,
+    Interaction,
+    InteractionStatus,
+    Queue,
+    RoutingHead,
+    RoutingProfile,
+)
+
+S = InteractionStatus
+# what holds a unit of an agent's capacity: an offer, a contact in hand, a timed wrap-up
+HOLDING = (S.OFFERED, S.ACTIVE, S.HELD)
+
+
+async def lock_head(session: AsyncSession, tenant_id: uuid.UUID) -> RoutingHead:
+    """Lock the tenant's routing head: changes of who handles what happen one at a time."""
+    query = select(RoutingHead).where(RoutingHead.tenant_id == tenant_id).with_for_update()
+    head = await session.scalar(query)
+    if head is not None:
+        return head
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        upsert(RoutingHead).values(tenant_id=tenant_id, passes=0).on_conflict_do_nothing()
+    )
+    head = await session.scalar(query)
+    assert head is not None
+    return head
+
+
+async def queues(session: AsyncSession, tenant_id: uuid.UUID) -> list[Queue]:
+    """The tenant's queues, by name."""
+    rows = await session.scalars(
+        select(Queue).where(Queue.tenant_id == tenant_id).order_by(Queue.name)
+    )
+    return list(rows)
+
+
+async def get_queue(
+    session: AsyncSession, tenant_id: uuid.UUID, queue_id: uuid.UUID
+) -> Queue | None:
+    return await session.scalar(
+        select(Queue).where(Queue.tenant_id == tenant_id, Queue.id == queue_id)
+    )
+
+
+async def profiles(session: AsyncSession, tenant_id: uuid.UUID) -> list[RoutingProfile]:
+    """The tenant's routing profiles, by name."""
+    rows = await session.scalars(
+        select(RoutingProfile)
+        .where(RoutingProfile.tenant_id == tenant_id)
+        .order_by(RoutingProfile.name)
+    )
+    return list(rows)
+
+
+async def get_profile(
+    session: AsyncSession, tenant_id: uuid.UUID, profile_id: uuid.UUID
+) -> RoutingProfile | None:
+    return await session.scalar(
+        select(RoutingProfile).where(
+            RoutingProfile.tenant_id == tenant_id, RoutingProfile.id == profile_id
+        )
+    )
+
+
+async def agents(session: AsyncSession, tenant_id: uuid.UUID) -> list[Agent]:
+    """Every agent of the tenant routing knows of."""
+    rows = await session.scalars(
+        select(Agent).where(Agent.tenant_id == tenant_id).order_by(Agent.created_at)
+    )
+    return list(rows)
+
+
+async def available_agents(session: AsyncSession, tenant_id: uuid.UUID) -> list[Agent]:
+    """Agents who are available and have a routing profile."""
+    rows = await session.scalars(
+        select(Agent).where(
+            Agent.tenant_id == tenant_id,
+            Agent.state == AgentState.AVAILABLE,
+            Agent.profile_id.is_not(None),
+        )
+    )
+    return list(rows)
+
+
+async def get_agent(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> Agent | None:
+    return await session.scalar(
+        select(Agent).where(Agent.tenant_id == tenant_id, Agent.user_id == user_id)
+    )
+
+
+def _holding() -> ColumnElement[bool]:
+    return or_(
+        Interaction.status.in_(HOLDING),
+        and_(Interaction.status == S.ENDED, Interaction.wrap_up_due_at.is_not(None)),
+    )
+
+
+async def loads(
+    session: AsyncSession, tenant_id: uuid.UUID, agent_ids: Sequence[uuid.UUID] | None = None
+) -> dict[uuid.UUID, dict[str, int]]:
+    """agent -> channel -> how many contacts they hold (offered, handled, in timed wrap-up)."""
+    query = (
+        select(Interaction.agent_id, Interaction.channel, func.count())
+        .where(Interaction.tenant_id == tenant_id, Interaction.agent_id.is_not(None), _holding())
+        .group_by(Interaction.agent_id, Interaction.channel)
+    )
+    if agent_ids is not None:
+        query = query.where(Interaction.agent_id.in_(agent_ids))
+    made: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    for agent_id, channel, count in await session.execute(query):
+        if agent_id is not None:
+            made[agent_id][channel] = count
+    return made
+
+
+async def holding(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> list[Interaction]:
+    """The contacts an agent holds now."""
+    rows = await session.scalars(
+        select(Interaction)
+        .where(Interaction.tenant_id == tenant_id, Interaction.agent_id == user_id, _holding())
+        .order_by(Interaction.offered_at)
+    )
+    return list(rows)
+
+
+async def unadmitted(session: AsyncSession, tenant_id: uuid.UUID, limit: int) -> list[Interaction]:
+    """New inbound contacts routing has not taken in yet, oldest first."""
+    rows = await session.scalars(
+        select(Interaction)
+        .where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.status.in_((S.CREATED, S.QUEUED)),
+            Interaction.admitted_at.is_(None),
+            Interaction.direction == "inbound",
+        )
+        .order_by(Interaction.created_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def waiting(session: AsyncSession, tenant_id: uuid.UUID) -> list[Interaction]:
+    """Contacts waiting in a queue."""
+    rows = await session.scalars(
+        select(Interaction).where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.status == S.QUEUED,
+            Interaction.queue_id.is_not(None),
+            Interaction.admitted_at.is_not(None),
+        )
+    )
+    return list(rows)
+
+
+async def expired_offers(
+    session: AsyncSession, tenant_id: uuid.UUID, now: datetime
+) -> list[Interaction]:
+    rows = await session.scalars(
+        select(Interaction).where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.status == S.OFFERED,
+            Interaction.offer_expires_at <= now,
+        )
+    )
+    return list(rows)
+
+
+async def wrap_ups_due(
+    session: AsyncSession, tenant_id: uuid.UUID, now: datetime
+) -> list[Interaction]:
+    rows = await session.scalars(
+        select(Interaction).where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.status == S.ENDED,
+            Interaction.wrap_up_due_at <= now,
+        )
+    )
+    return list(rows)
+
+
+async def response_clocks(session: AsyncSession, tenant_id: uuid.UUID) -> list[Interaction]:
+    """Open contacts whose customer waits for a written response."""
+    rows = await session.scalars(
+        select(Interaction).where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.response_clock.is_not(None),
+            Interaction.status.in_((S.CREATED, S.QUEUED, S.OFFERED, S.ACTIVE, S.HELD)),
+        )
+    )
+    return list(rows)
+
+
+async def next_timer(session: AsyncSession, tenant_id: uuid.UUID) -> datetime | None:
+    """The earliest offer timeout or wrap-up end of the tenant."""
+    offer = await session.scalar(
+        select(func.min(Interaction.offer_expires_at)).where(
+            Interaction.tenant_id == tenant_id, Interaction.status == S.OFFERED
+        )
+    )
+    wrap = await session.scalar(
+        select(func.min(Interaction.wrap_up_due_at)).where(
+            Interaction.tenant_id == tenant_id, Interaction.status == S.ENDED
+        )
+    )
+    found = [t for t in (offer, wrap) if t is not None]
+    return min(found) if found else None
+
+
+async def last_agent_of(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, since: datetime
+) -> uuid.UUID | None:
+    """The agent who last answered a contact of the customer since a time."""
+    return await session.scalar(
+        select(Interaction.agent_id)
+        .where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.customer_id == customer_id,
+            Interaction.agent_id.is_not(None),
+            Interaction.answered_at >= since,
+        )
+        .order_by(Interaction.answered_at.desc())
+        .limit(1)
+    )
+
+
+async def contacted_since(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    since: datetime,
+    before: uuid.UUID,
+) -> bool:
+    """Whether the customer had another contact since a time (a repeat contact)."""
+    found = await session.scalar(
+        select(Interaction.id)
+        .where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.customer_id == customer_id,
+            Interaction.created_at >= since,
+            Interaction.id != before,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def answer_stats(
+    session: AsyncSession, tenant_id: uuid.UUID, queue_id: uuid.UUID, since: datetime
+) -> tuple[int, float | None]:
+    """Contacts of a queue answered since a time, and their mean handling time (seconds)."""
+    rows = (
+        await session.execute(
+            select(Interaction.answered_at, Interaction.ended_at).where(
+                Interaction.tenant_id == tenant_id,
+                Interaction.queue_id == queue_id,
+                Interaction.answered_at >= since,
+            )
+        )
+    ).all()
+    handled = [(e - a).total_seconds() for a, e in rows if a is not None and e is not None]
+    return len(rows), (sum(handled) / len(handled) if handled else None)
+
+
+def horizon(now: datetime, hours: float) -> datetime:
+    return now - timedelta(hours=hours)
+
+
+async def wrapping_up(
+    session: AsyncSession, tenant_id: uuid.UUID, agent_ids: Sequence[uuid.UUID] | None = None
+) -> dict[uuid.UUID, int]:
+    """agent -> how many ended contacts they are still wrapping up (timed)."""
+    query = (
+        select(Interaction.agent_id, func.count())
+        .where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.status == S.ENDED,
+            Interaction.wrap_up_due_at.is_not(None),
+        )
+        .group_by(Interaction.agent_id)
+    )
+    if agent_ids is not None:
+        query = query.where(Interaction.agent_id.in_(agent_ids))
+    rows = await session.execute(query)
+    return {agent_id: count for agent_id, count in rows if agent_id is not None}

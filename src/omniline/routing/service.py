@@ -1,0 +1,442 @@
+"""Routing for people: set up queues, profiles and agents; accept, decline, transfer, move.
+
+Everything that could give an agent more work than their capacity, or one contact to two
+agents, runs under the tenant's routing lock (`repository.lock_head`), the same lock a
+routing pass holds.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from omniline.journal.work import Work
+from omniline.kit.clock import utcnow
+from omniline.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from omniline.kit.ids import new_id
+from omniline.models import (
+    Agent,
+    AgentState,
+    Interaction,
+    InteractionStatus,
+    Membership,
+    Queue,
+    RoutingProfile,
+    Tenant,
+)
+from omniline.routing import calendar, engine
+from omniline.routing import repository as repo
+from omniline.routing.passes import (
+    emit_step,
+    queue_calendar,
+    requeue,
+    set_agent_state,
+    to_agent,
+    zone,
+)
+
+S = InteractionStatus
+DEFAULT_BREAK_REASONS = ("lunch", "break", "training", "meeting", "coaching", "personal")
+ANSWER_WINDOW = timedelta(minutes=30)
+DEFAULT_HANDLE_SECONDS = 300.0
+
+list_queues = repo.queues
+list_profiles = repo.profiles
+list_agents = repo.agents
+
+
+def break_reasons(tenant: Tenant) -> tuple[str, ...]:
+    """The reason codes a break may give (tenant setting `break_reasons`)."""
+    configured = tenant.settings.get("break_reasons")
+    return tuple(configured) if isinstance(configured, list) else DEFAULT_BREAK_REASONS
+
+
+# --- queues and profiles -------------------------------------------------------------------
+
+
+async def get_queue_or_raise(work: Work, tenant: Tenant, queue_id: uuid.UUID) -> Queue:
+    row = await repo.get_queue(work.session, tenant.id, queue_id)
+    if row is None:
+        raise NotFound("queue not found")
+    return row
+
+
+async def _check_queue_refs(work: Work, tenant: Tenant, fields: dict[str, Any]) -> None:
+    for key in ("closed_queue_id", "overflow_queue_id"):
+        if fields.get(key) is not None:
+            await get_queue_or_raise(work, tenant, fields[key])
+    if "calendar" in fields and fields["calendar"] is not None:
+        fields["calendar"] = calendar.calendar_doc(calendar.parse_calendar(fields["calendar"]))
+    if "policy" in fields:
+        engine.Policy(fields["policy"])
+
+
+async def create_queue(work: Work, tenant: Tenant, fields: dict[str, Any]) -> Queue:
+    await _check_queue_refs(work, tenant, fields)
+    now = utcnow()
+    row = Queue(id=new_id(), tenant_id=tenant.id, created_at=now, updated_at=now, **fields)
+    work.session.add(row)
+    _config_changed(work, tenant, "queue.created", row.id, fields)
+    return row
+
+
+async def update_queue(work: Work, tenant: Tenant, row: Queue, fields: dict[str, Any]) -> Queue:
+    await _check_queue_refs(work, tenant, fields)
+    for key, value in fields.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    _config_changed(work, tenant, "queue.updated", row.id, fields)
+    return row
+
+
+async def get_profile_or_raise(work: Work, tenant: Tenant, profile_id: uuid.UUID) -> RoutingProfile:
+    row = await repo.get_profile(work.session, tenant.id, profile_id)
+    if row is None:
+        raise NotFound("routing profile not found")
+    return row
+
+
+async def _check_profile(work: Work, tenant: Tenant, fields: dict[str, Any]) -> None:
+    for entry in fields.get("queues", []):
+        await get_queue_or_raise(work, tenant, uuid.UUID(str(entry["queue_id"])))
+
+
+async def create_profile(work: Work, tenant: Tenant, fields: dict[str, Any]) -> RoutingProfile:
+    await _check_profile(work, tenant, fields)
+    now = utcnow()
+    row = RoutingProfile(id=new_id(), tenant_id=tenant.id, created_at=now, updated_at=now, **fields)
+    work.session.add(row)
+    _config_changed(work, tenant, "routing_profile.created", row.id, fields)
+    return row
+
+
+async def update_profile(
+    work: Work, tenant: Tenant, row: RoutingProfile, fields: dict[str, Any]
+) -> RoutingProfile:
+    await _check_profile(work, tenant, fields)
+    for key, value in fields.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    _config_changed(work, tenant, "routing_profile.updated", row.id, fields)
+    return row
+
+
+def _config_changed(
+    work: Work, tenant: Tenant, kind: str, object_id: uuid.UUID, fields: dict[str, Any]
+) -> None:
+    work.emit(tenant.id, f"routing.{kind}", {"id": object_id, "fields": sorted(fields)})
+    work.audit(tenant.id, f"routing.{kind}", kind.split(".")[0], object_id, fields)
+
+
+# --- agents --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgentView:
+    """An agent as supervisors see them: the chosen state, and what they hold now."""
+
+    agent: Agent
+    load: dict[str, int]
+    wrapping_up: int
+
+    @property
+    def presence(self) -> str:
+        """The chosen state, or when available what they do: on_contact, wrap_up, idle."""
+        if self.agent.state != AgentState.AVAILABLE:
+            return str(self.agent.state)
+        held = sum(self.load.values())
+        if held > self.wrapping_up:
+            return "on_contact"
+        return "wrap_up" if self.wrapping_up else "available"
+
+
+async def agent_views(work: Work, tenant: Tenant) -> list[AgentView]:
+    rows = await repo.agents(work.session, tenant.id)
+    loads = await repo.loads(work.session, tenant.id)
+    wrapping = await repo.wrapping_up(work.session, tenant.id)
+    return [AgentView(a, loads.get(a.user_id, {}), wrapping.get(a.user_id, 0)) for a in rows]
+
+
+async def agent_view(work: Work, tenant: Tenant, agent: Agent) -> AgentView:
+    loads = await repo.loads(work.session, tenant.id, [agent.user_id])
+    wrapping = await repo.wrapping_up(work.session, tenant.id, [agent.user_id])
+    return AgentView(agent, loads.get(agent.user_id, {}), wrapping.get(agent.user_id, 0))
+
+
+async def get_or_make_agent(work: Work, tenant: Tenant, user_id: uuid.UUID) -> Agent:
+    """The user's routing state in the tenant, made (offline) on first use; members only."""
+    row = await repo.get_agent(work.session, tenant.id, user_id)
+    if row is not None:
+        return row
+    member = await work.session.scalar(
+        select(Membership.id).where(
+            Membership.tenant_id == tenant.id, Membership.user_id == user_id
+        )
+    )
+    if member is None:
+        raise NotFound("no such member of staff in this tenant")
+    now = utcnow()
+    row = Agent(
+        id=new_id(),
+        tenant_id=tenant.id,
+        user_id=user_id,
+        skills={},
+        state=AgentState.OFFLINE,
+        state_since=now,
+        idle_since=now,
+        created_at=now,
+    )
+    work.session.add(row)
+    await work.session.flush()
+    return row
+
+
+async def update_agent(
+    work: Work,
+    tenant: Tenant,
+    agent: Agent,
+    *,
+    profile_id: uuid.UUID | None,
+    skills: dict[str, int] | None,
+    clear_profile: bool,
+) -> Agent:
+    """Give an agent a routing profile and skills (proficiency 1..5)."""
+    changes: dict[str, Any] = {}
+    if profile_id is not None:
+        await get_profile_or_raise(work, tenant, profile_id)
+        agent.profile_id = profile_id
+        changes["profile_id"] = profile_id
+    elif clear_profile:
+        agent.profile_id = None
+        changes["profile_id"] = None
+    if skills is not None:
+        agent.skills = dict(skills)
+        changes["skills"] = skills
+    work.emit(tenant.id, "agent.updated", {"user_id": agent.user_id, **changes})
+    work.audit(tenant.id, "agent.updated", "agent", agent.user_id, changes)
+    return agent
+
+
+async def change_state(
+    work: Work, tenant: Tenant, agent: Agent, state: AgentState, reason: str | None
+) -> Agent:
+    """Set an agent's state; a break names one of the tenant's reason codes."""
+    if state == AgentState.BREAK:
+        allowed = break_reasons(tenant)
+        if reason not in allowed:
+            raise InvalidInput(f"a break needs a reason, one of: {', '.join(allowed)}")
+    elif state == AgentState.NOT_RESPONDING:
+        raise InvalidInput("not_responding is set by routing when an offer is missed")
+    elif reason is not None:
+        raise InvalidInput("only a break takes a reason")
+    if state == AgentState.AVAILABLE and agent.profile_id is None:
+        raise InvalidInput("the agent has no routing profile yet: a supervisor assigns one")
+    await repo.lock_head(work.session, tenant.id)
+    set_agent_state(work, agent, state, reason, utcnow())
+    if work.actor.user_id != agent.user_id:
+        work.audit(
+            tenant.id, "agent.state_set", "agent", agent.user_id, {"state": state, "reason": reason}
+        )
+    return agent
+
+
+# --- offers, transfers and moves -----------------------------------------------------------
+
+
+async def _locked_interaction(work: Work, tenant: Tenant, interaction_id: uuid.UUID) -> Interaction:
+    await repo.lock_head(work.session, tenant.id)
+    row = await work.session.get(Interaction, interaction_id, populate_existing=True)
+    if row is None or row.tenant_id != tenant.id:
+        raise NotFound("interaction not found")
+    return row
+
+
+async def accept(work: Work, tenant: Tenant, interaction_id: uuid.UUID) -> Interaction:
+    """The offered agent takes the contact."""
+    row = await _locked_interaction(work, tenant, interaction_id)
+    user_id = work.actor.user_id
+    if row.status != S.OFFERED or row.agent_id != user_id:
+        raise Conflict("this contact is not offered to you (it may have been taken back)")
+    now = utcnow()
+    if row.offer_expires_at is not None and now > row.offer_expires_at:
+        raise Conflict("the offer expired: the contact went back to its queue")
+    row.status, row.answered_at, row.offer_expires_at = S.ACTIVE, now, None
+    emit_step(work, row, "answered", S.OFFERED, {"agent_id": user_id}, now=now)
+    return row
+
+
+async def decline(work: Work, tenant: Tenant, interaction_id: uuid.UUID) -> Interaction:
+    """The offered agent passes: the contact goes back to its place in the queue."""
+    row = await _locked_interaction(work, tenant, interaction_id)
+    if row.status != S.OFFERED or row.agent_id != work.actor.user_id:
+        raise Conflict("this contact is not offered to you")
+    await requeue(work, row, utcnow(), why="declined", declined_by=work.actor.user_id)
+    return row
+
+
+async def transfer(
+    work: Work,
+    tenant: Tenant,
+    interaction_id: uuid.UUID,
+    *,
+    queue_id: uuid.UUID | None,
+    agent_id: uuid.UUID | None,
+    supervising: bool,
+) -> Interaction:
+    """Hand a contact in progress to a queue (a new place in it) or offer it to an agent."""
+    if (queue_id is None) == (agent_id is None):
+        raise InvalidInput("name either queue_id or agent_id")
+    row = await _locked_interaction(work, tenant, interaction_id)
+    if row.status not in (S.ACTIVE, S.HELD):
+        raise Conflict(f"only a contact in progress can be transferred; this one is {row.status}")
+    if row.agent_id != work.actor.user_id and not supervising:
+        raise Forbidden("only the agent handling the contact, or a supervisor, can transfer it")
+    now = utcnow()
+    previous, from_agent = row.status, row.agent_id
+    if queue_id is not None:
+        queue = await get_queue_or_raise(work, tenant, queue_id)
+        _move_into(row, queue)
+        row.status, row.agent_id, row.queued_at = S.QUEUED, None, now
+        row.offered_at = row.answered_at = None
+        row.transferred_at, row.transfer_count = now, row.transfer_count + 1
+        row.declined_by = []
+        row.admitted_at = row.admitted_at or now
+        data = {"queue": queue.name, "queue_id": queue.id, "queued_at": now}
+        emit_step(
+            work, row, "transferred", previous, {"from_agent_id": from_agent, **data}, now=now
+        )
+    else:
+        assert agent_id is not None
+        target = await repo.get_agent(work.session, tenant.id, agent_id)
+        await _check_can_take(work, tenant, target, row, now)
+        assert target is not None
+        current = await _queue_of(work, tenant, row)
+        row.status, row.agent_id, row.offered_at = S.OFFERED, agent_id, now
+        timeout = current.offer_timeout_seconds if current else 20
+        row.offer_expires_at = now + timedelta(seconds=timeout)
+        row.transferred_at, row.transfer_count = now, row.transfer_count + 1
+        row.admitted_at = row.admitted_at or now
+        data = {"agent_id": agent_id, "from_agent_id": from_agent, "queue": row.queue,
+                "expires_at": row.offer_expires_at, "transfer": True}  # fmt: skip
+        emit_step(work, row, "offered", previous, data, now=now)
+    audit = {"queue_id": queue_id, "agent_id": agent_id, "from_agent_id": from_agent}
+    work.audit(tenant.id, "interaction.transferred", "interaction", row.id, audit)
+    return row
+
+
+def _move_into(row: Interaction, queue: Queue) -> None:
+    if row.queue_id is not None and row.queue_id != queue.id:
+        row.routing_priority = row.routing_priority + queue.priority
+    row.queue_id, row.queue = queue.id, queue.name
+
+
+async def _queue_of(work: Work, tenant: Tenant, row: Interaction) -> Queue | None:
+    if row.queue_id is None:
+        return None
+    return await repo.get_queue(work.session, tenant.id, row.queue_id)
+
+
+async def _check_can_take(
+    work: Work, tenant: Tenant, target: Agent | None, row: Interaction, now: datetime
+) -> None:
+    if target is None or target.profile_id is None:
+        raise InvalidInput("that person is not set up as an agent (no routing profile)")
+    if target.state != AgentState.AVAILABLE:
+        raise Conflict(f"the agent is {target.state}; transfer to a queue instead")
+    profile = await get_profile_or_raise(work, tenant, target.profile_id)
+    loads = await repo.loads(work.session, tenant.id, [target.user_id])
+    view = to_agent(target, profile, loads.get(target.user_id, {}))
+    probe = engine.Contact(id="probe", queue="direct", channel=row.channel, enqueued_at=now)
+    direct = engine.Agent(
+        id=view.id,
+        available=True,
+        idle_since=view.idle_since,
+        queues={"direct": engine.Membership()},
+        capacity=view.capacity,
+        load=view.load,
+        blocks=view.blocks,
+    )
+    if not engine.eligible(direct, probe, now):
+        raise Conflict(f"the agent has no free capacity for {row.channel} now")
+
+
+async def move_waiting(
+    work: Work, tenant: Tenant, interaction_id: uuid.UUID, queue_id: uuid.UUID
+) -> Interaction:
+    """A supervisor moves a waiting contact to another queue; it keeps its waiting time."""
+    row = await _locked_interaction(work, tenant, interaction_id)
+    if row.status != S.QUEUED:
+        raise Conflict(f"only a waiting contact can be moved; this one is {row.status}")
+    queue = await get_queue_or_raise(work, tenant, queue_id)
+    previous = row.queue
+    _move_into(row, queue)
+    row.admitted_at = row.admitted_at or utcnow()
+    row.queued_at = row.queued_at or utcnow()
+    data = {"queue": queue.name, "queue_id": queue.id, "from_queue": previous, "agent_id": None}
+    emit_step(work, row, "requeued", S.QUEUED, {"why": "moved", **data}, now=utcnow())
+    work.audit(tenant.id, "interaction.requeued", "interaction", row.id, data)
+    return row
+
+
+# --- position and estimated wait -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    queue: str
+    position: int  # 1 is next
+    waiting: int
+    estimated_wait_seconds: int
+    basis: str
+    open_now: bool
+
+
+async def position(work: Work, tenant: Tenant, row: Interaction) -> Position:
+    """Where a waiting contact stands, and how long it may still wait."""
+    if row.status != S.QUEUED or row.queue_id is None:
+        raise Conflict(f"the contact is not waiting in a queue (it is {row.status})")
+    queue = await get_queue_or_raise(work, tenant, row.queue_id)
+    waiting = [r for r in await repo.waiting(work.session, tenant.id) if r.queue_id == queue.id]
+    order = serving_order(waiting)
+    place = next(i for i, r in enumerate(order) if r.id == row.id) + 1
+    now = utcnow()
+    answered, handle = await repo.answer_stats(
+        work.session, tenant.id, queue.id, now - ANSWER_WINDOW
+    )
+    if answered >= 3:
+        per_second = answered / ANSWER_WINDOW.total_seconds()
+        estimate, basis = place / per_second, "answer_rate_30m"
+    else:
+        staffed = await _staffed(work, tenant, queue)
+        estimate = place * (handle or DEFAULT_HANDLE_SECONDS) / max(staffed, 1)
+        basis = "handle_time_and_staffed_agents"
+    is_open = calendar.is_open(queue_calendar(tenant, queue), zone(tenant), now)
+    return Position(queue.name, place, len(order), round(estimate), basis, is_open)
+
+
+async def _staffed(work: Work, tenant: Tenant, queue: Queue) -> int:
+    profiles = {
+        p.id
+        for p in await repo.profiles(work.session, tenant.id)
+        if any(str(m["queue_id"]) == str(queue.id) for m in p.queues)
+    }
+    return sum(
+        1
+        for a in await repo.agents(work.session, tenant.id)
+        if a.profile_id in profiles and a.state == AgentState.AVAILABLE
+    )
+
+
+def serving_order(rows: list[Interaction]) -> list[Interaction]:
+    """Waiting contacts in the order a queue serves them: priority, then time of arrival."""
+    return sorted(rows, key=lambda r: (-r.routing_priority, r.queued_at or r.created_at, str(r.id)))
+
+
+async def waiting_in(work: Work, tenant: Tenant, queue_id: uuid.UUID) -> list[Interaction]:
+    """The contacts waiting in a queue, next first."""
+    queue = await get_queue_or_raise(work, tenant, queue_id)
+    return serving_order(
+        [r for r in await repo.waiting(work.session, tenant.id) if r.queue_id == queue.id]
+    )

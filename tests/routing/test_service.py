@@ -1,0 +1,496 @@
+"""Routing through the API, on a real database: queues, agents, offers, transfers, SLA clocks.
+
+Time is moved by hand (`Clock`); timed changes run as the `routing.tick` job would run them.
+"""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from omniline.kit.clock import set_clock
+from omniline.models import Case, Interaction, Job
+from omniline.runtime import Runtime
+from tests.conftest import World
+
+TENANT = "/api/v1/tenants/acme"
+ALWAYS_OPEN: dict[str, Any] = {}
+NEVER_OPEN = {"week": {}}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    moving = Clock()
+    set_clock(lambda: moving.now)
+    try:
+        yield moving
+    finally:
+        set_clock(None)
+
+
+class Desk:
+    """A test's view of the tenant: set up routing, send contacts, act as people."""
+
+    def __init__(self, client: httpx.AsyncClient, world: World, runtime: Runtime) -> None:
+        self.client, self.world, self.runtime = client, world, runtime
+        self.counter = 0
+
+    async def call(self, method: str, path: str, who: str, **kw: Any) -> httpx.Response:
+        response = await self.client.request(
+            method, TENANT + path, headers=self.world.auth(who), **kw
+        )
+        await self.runtime.router.settle()
+        return response
+
+    async def ok(self, method: str, path: str, who: str = "admin", **kw: Any) -> Any:
+        response = await self.call(method, path, who, **kw)
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    async def queue(self, name: str, **fields: Any) -> dict[str, Any]:
+        fields.setdefault("calendar", ALWAYS_OPEN)
+        return await self.ok("POST", "/queues", json={"name": name, **fields})  # type: ignore[no-any-return]
+
+    async def agent(
+        self,
+        who: str,
+        queues: list[dict[str, Any]],
+        *,
+        skills: dict[str, int] | None = None,
+        available: bool = True,
+        **profile: Any,
+    ) -> str:
+        made = await self.ok(
+            "POST", "/routing-profiles", json={"name": f"p-{who}", "queues": queues, **profile}
+        )
+        user_id = str(self.world.users[who].id)
+        await self.ok(
+            "PATCH",
+            f"/agents/{user_id}",
+            "supervisor",
+            json={"profile_id": made["id"], "skills": skills or {}},
+        )
+        if available:
+            await self.ok("PUT", f"/agents/{user_id}/state", who, json={"state": "available"})
+        return user_id
+
+    async def contact(self, channel: str = "chat", email: str | None = None, **extra: Any) -> str:
+        self.counter += 1
+        body = {
+            "channel": channel,
+            "external_id": f"m{self.counter}",
+            "sender": {
+                "name": "Ada",
+                "identities": [{"kind": "email", "value": email or f"c{self.counter}@ex.com"}],
+            },
+            "body": "My card is blocked",
+            **extra,
+        }
+        response = await self.client.post(
+            "/api/v1/inbound", json=body, headers=self.world.auth("api")
+        )
+        assert response.status_code == 200, response.text
+        await self.runtime.router.settle()
+        return str(response.json()["interaction_id"])
+
+    async def routed(self, iid: str) -> dict[str, Any]:
+        return await self.ok("GET", f"/interactions/{iid}/routing")  # type: ignore[no-any-return]
+
+    async def tick(self) -> None:
+        """What the routing.tick job does when it comes due."""
+        await self.runtime.router.run(self.world.tenant.id)
+
+    async def events(self, kind: str) -> list[dict[str, Any]]:
+        page = await self.ok("GET", "/events", params={"limit": 1000})
+        return [e for e in page["events"] if e["kind"] == kind]
+
+    async def agent_state(self, user_id: str) -> dict[str, Any]:
+        return await self.ok("GET", f"/agents/{user_id}")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def desk(client: httpx.AsyncClient, world: World, runtime: Runtime, clock: Clock) -> Desk:
+    return Desk(client, world, runtime)
+
+
+def member(queue: dict[str, Any], priority: int = 1, delay: float = 0) -> dict[str, Any]:
+    return {"queue_id": queue["id"], "priority": priority, "delay": delay}
+
+
+async def test_a_contact_is_offered_accepted_and_counted_against_capacity(desk: Desk) -> None:
+    chat = await desk.queue("chat", channels=["chat"])
+    agent = await desk.agent("agent", [member(chat)], capacity={"chat": 2})
+    first, second, third = [await desk.contact() for _ in range(3)]
+
+    assert (await desk.routed(first))["status"] == "offered"
+    assert (await desk.routed(first))["agent_id"] == agent
+    assert (await desk.routed(second))["status"] == "offered"
+    waiting = await desk.routed(third)
+    assert waiting["status"] == "queued"  # capacity 2: the third waits
+    offers = await desk.events("interaction.offered")
+    assert [e["interaction_id"] for e in offers] == [first, second]
+    assert offers[0]["data"]["agent_id"] == agent
+    assert offers[0]["data"]["expires_at"]
+
+    accepted = await desk.ok("POST", f"/interactions/{first}/accept", "agent")
+    assert accepted["status"] == "active"
+    state = await desk.agent_state(agent)
+    assert state["load"] == {"chat": 2}
+    assert state["presence"] == "on_contact"
+
+    position = await desk.ok("GET", f"/interactions/{third}/position")
+    assert position["position"] == 1
+    assert position["waiting"] == 1
+    assert position["estimated_wait_seconds"] > 0
+
+    # ending a contact frees a unit of capacity: the waiting one is offered at once
+    await desk.ok("POST", f"/interactions/{first}/steps", "agent", json={"step": "ended"})
+    assert (await desk.routed(third))["status"] == "offered"
+
+
+async def test_only_the_offered_agent_accepts(desk: Desk) -> None:
+    chat = await desk.queue("chat", channels=["chat"])
+    await desk.agent("agent", [member(chat)])
+    iid = await desk.contact()
+    refused = await desk.call("POST", f"/interactions/{iid}/accept", "supervisor")
+    assert refused.status_code == 409
+    assert "not offered to you" in refused.json()["error"]["message"]
+    manual = await desk.call(
+        "POST", f"/interactions/{iid}/steps", "supervisor", json={"step": "answered"}
+    )
+    assert manual.status_code == 409  # routing owns it: no side door around capacity
+
+
+async def test_decline_puts_the_contact_back_at_its_place_and_tries_another_agent(
+    desk: Desk,
+) -> None:
+    chat = await desk.queue("chat", channels=["chat"])
+    agent = await desk.agent("agent", [member(chat)], capacity={"chat": 1})
+    iid = await desk.contact()
+    before = await desk.routed(iid)
+    declined = await desk.ok("POST", f"/interactions/{iid}/decline", "agent")
+    assert declined["status"] == "queued"
+    assert declined["queued_at"] == before["queued_at"]  # its original place
+    # the only agent declined it: it waits for someone else
+    assert (await desk.routed(iid))["status"] == "queued"
+    other = await desk.agent("supervisor", [member(chat)])
+    offered = await desk.routed(iid)
+    assert offered["status"] == "offered"
+    assert offered["agent_id"] == other != agent
+
+
+async def test_an_unanswered_offer_times_out_and_the_agent_is_not_responding(
+    desk: Desk, clock: Clock
+) -> None:
+    chat = await desk.queue("chat", channels=["chat"], offer_timeout_seconds=15)
+    agent = await desk.agent("agent", [member(chat)])
+    iid = await desk.contact()
+    queued_at = (await desk.routed(iid))["queued_at"]
+    jobs = await _jobs(desk, "routing.tick")
+    assert jobs, "the offer timeout is scheduled as a tick job"
+    clock.advance(16)
+    await desk.tick()
+    row = await desk.routed(iid)
+    assert row["status"] == "queued"
+    assert row["queued_at"] == queued_at
+    state = await desk.agent_state(agent)
+    assert state["state"] == "not_responding"
+    assert (await desk.events("interaction.requeued"))[-1]["data"]["why"] == "timeout"
+    # back to available: the contact is offered again
+    await desk.ok("PUT", f"/agents/{agent}/state", "agent", json={"state": "available"})
+    assert (await desk.routed(iid))["status"] == "queued"  # they let it ring out: not them
+    other = await desk.agent("supervisor", [member(chat)])
+    assert (await desk.routed(iid))["agent_id"] == other
+
+
+async def test_auto_accept_channels_skip_the_offer(desk: Desk) -> None:
+    chat = await desk.queue("chat", channels=["chat"])
+    await desk.agent("agent", [member(chat)], auto_accept=["chat"])
+    iid = await desk.contact()
+    row = await desk.routed(iid)
+    assert row["status"] == "active"
+    kinds = [e["kind"] for e in (await desk.ok("GET", "/events"))["events"]]
+    assert "interaction.answered" in kinds
+
+
+async def test_a_call_blocks_chats_but_chats_share_capacity(desk: Desk) -> None:
+    both = await desk.queue("support", channels=["chat", "voice"])
+    await desk.agent(
+        "agent",
+        [member(both)],
+        capacity={"voice": 1, "chat": 3},
+        blocks={"voice": ["chat"]},
+        auto_accept=["voice", "chat"],
+    )
+    call = await desk.contact("voice")
+    assert (await desk.routed(call))["status"] == "active"
+    chat = await desk.contact("chat")
+    assert (await desk.routed(chat))["status"] == "queued"  # on a call: no chat
+    await desk.ok("POST", f"/interactions/{call}/steps", "agent", json={"step": "ended"})
+    assert (await desk.routed(chat))["status"] == "active"
+
+
+async def test_requirements_relax_as_the_contact_waits(desk: Desk, clock: Clock) -> None:
+    steps = [{"after": 0, "skill": "cards", "min_level": 4}, {"after": 30}]
+    chat = await desk.queue("cards", channels=["chat"], steps=steps)
+    await desk.agent("agent", [member(chat)], skills={"cards": 2})
+    iid = await desk.contact()
+    assert (await desk.routed(iid))["status"] == "queued"
+    clock.advance(31)
+    await desk.tick()
+    assert (await desk.routed(iid))["status"] == "offered"
+
+
+async def test_priority_boosts_serve_vip_and_repeat_contacts_first(desk: Desk) -> None:
+    chat = await desk.queue("chat", channels=["chat"], repeat_boost=5)
+    first = await desk.contact(email="new@ex.com")
+    again = await desk.contact(email="new@ex.com", thread_ref="another-conversation")
+    assert (await desk.routed(first))["routing_priority"] == 0
+    repeat = await desk.routed(again)
+    if repeat["id"] != first:  # a second conversation of the same customer within 24 h
+        assert repeat["routing_priority"] == 5
+    waiting = await desk.ok("GET", f"/queues/{chat['id']}/waiting")
+    assert waiting[0]["routing_priority"] >= waiting[-1]["routing_priority"]
+
+
+async def test_wrap_up_holds_capacity_until_it_ends_by_itself(desk: Desk, clock: Clock) -> None:
+    chat = await desk.queue("chat", channels=["chat"], wrap_up_seconds=30)
+    agent = await desk.agent("agent", [member(chat)], capacity={"chat": 1}, auto_accept=["chat"])
+    first = await desk.contact()
+    await desk.ok("POST", f"/interactions/{first}/steps", "agent", json={"step": "ended"})
+    assert (await desk.agent_state(agent))["presence"] == "wrap_up"
+    second = await desk.contact()
+    assert (await desk.routed(second))["status"] == "queued"
+    clock.advance(31)
+    await desk.tick()
+    assert (await desk.routed(first))["status"] == "wrapped_up"
+    assert (await desk.routed(second))["status"] == "active"
+    auto = await desk.events("interaction.wrapped_up")
+    assert auto[-1]["data"]["auto"] is True
+
+
+async def test_agent_states_breaks_need_a_reason_and_supervisors_set_others(
+    desk: Desk, world: World
+) -> None:
+    chat = await desk.queue("chat", channels=["chat"])
+    agent = await desk.agent("agent", [member(chat)])
+    no_reason = await desk.call("PUT", f"/agents/{agent}/state", "agent", json={"state": "break"})
+    assert no_reason.status_code == 422
+    assert "lunch" in no_reason.json()["error"]["message"]
+    await desk.ok(
+        "PUT", f"/agents/{agent}/state", "agent", json={"state": "break", "reason": "lunch"}
+    )
+    supervisor = str(world.users["supervisor"].id)
+    forbidden = await desk.call(
+        "PUT", f"/agents/{supervisor}/state", "agent", json={"state": "offline"}
+    )
+    assert forbidden.status_code == 403
+    await desk.ok("PUT", f"/agents/{agent}/state", "supervisor", json={"state": "offline"})
+    changes = await desk.events("agent.state_changed")
+    assert [(e["data"]["state"], e["data"]["reason"]) for e in changes] == [
+        ("available", None),
+        ("break", "lunch"),
+        ("offline", None),
+    ]
+    assert all(e["occurred_at"] for e in changes)
+    iid = await desk.contact()
+    assert (await desk.routed(iid))["status"] == "queued"  # nobody available
+
+
+async def test_transfer_to_a_queue_and_to_an_agent_keeps_the_case(desk: Desk) -> None:
+    first = await desk.queue("first", channels=["chat"])
+    second = await desk.queue("second", channels=["chat"], priority=-1)
+    agent = await desk.agent("agent", [member(first)], auto_accept=["chat"])
+    iid = await desk.contact()
+    case_id = (await desk.ok("GET", f"/interactions/{iid}"))["case_id"]
+    moved = await desk.ok(
+        "POST", f"/interactions/{iid}/transfer", "agent", json={"queue_id": second["id"]}
+    )
+    assert moved["status"] == "queued"
+    assert moved["queue"] == "second"
+    assert moved["transfer_count"] == 1
+    colleague = await desk.agent("supervisor", [member(second)])
+    row = await desk.routed(iid)
+    assert row["status"] == "offered"
+    assert row["agent_id"] == colleague
+    await desk.ok("POST", f"/interactions/{iid}/accept", "supervisor")
+    direct = await desk.ok(
+        "POST", f"/interactions/{iid}/transfer", "supervisor", json={"agent_id": agent}
+    )
+    assert direct["status"] == "offered"
+    assert direct["agent_id"] == agent
+    assert (await desk.ok("GET", f"/interactions/{iid}"))["case_id"] == case_id
+    bad = await desk.call("POST", f"/interactions/{iid}/transfer", "agent", json={})
+    assert bad.status_code == 422
+
+
+async def test_supervisor_moves_a_waiting_contact_keeping_its_time(desk: Desk) -> None:
+    first = await desk.queue("first", channels=["chat"])
+    second = await desk.queue("second", channels=["chat"], priority=-1)
+    iid = await desk.contact()
+    before = await desk.routed(iid)
+    refused = await desk.call(
+        "POST", f"/interactions/{iid}/requeue", "agent", json={"queue_id": second["id"]}
+    )
+    assert refused.status_code == 403
+    moved = await desk.ok(
+        "POST", f"/interactions/{iid}/requeue", "supervisor", json={"queue_id": second["id"]}
+    )
+    assert moved["queue"] == "second"
+    assert moved["queued_at"] == before["queued_at"]
+    assert before["queue"] == first["name"]
+
+
+async def test_closed_queue_actions(desk: Desk) -> None:
+    rejecting = await desk.queue(
+        "night", channels=["voice"], calendar=NEVER_OPEN, closed_action="reject"
+    )
+    iid = await desk.contact("voice")
+    assert (await desk.routed(iid))["status"] == "ended"
+    assert rejecting["closed_action"] == "reject"
+
+    await desk.ok("PATCH", f"/queues/{rejecting['id']}", json={"closed_action": "callback"})
+    iid = await desk.contact("voice")
+    assert (await desk.routed(iid))["status"] == "queued"
+    offered = await desk.events("interaction.callback_offered")
+    assert offered[-1]["interaction_id"] == iid
+
+    day = await desk.queue("day", channels=["sms"])
+    await desk.ok(
+        "PATCH",
+        f"/queues/{rejecting['id']}",
+        json={"closed_action": "transfer", "closed_queue_id": day["id"]},
+    )
+    iid = await desk.contact("voice")
+    assert (await desk.routed(iid))["queue"] == "day"
+
+
+async def test_full_queue_and_long_wait_overflow(desk: Desk, clock: Clock) -> None:
+    spill = await desk.queue("spill", channels=["sms"])
+    main = await desk.queue(
+        "main",
+        channels=["chat"],
+        max_size=1,
+        overflow_action="transfer",
+        overflow_queue_id=spill["id"],
+        max_wait_seconds=60,
+    )
+    first = await desk.contact()
+    second = await desk.contact()
+    assert (await desk.routed(first))["queue"] == main["name"]
+    assert (await desk.routed(second))["queue"] == "spill"  # main was full
+    clock.advance(61)
+    await desk.tick()
+    assert (await desk.routed(first))["queue"] == "spill"  # waited too long
+    bad = await desk.call(
+        "POST", "/queues", "admin", json={"name": "x", "overflow_action": "transfer"}
+    )
+    assert bad.status_code == 422
+
+
+async def test_written_channel_response_clock_escalates_then_breaches(
+    desk: Desk, clock: Clock, runtime: Runtime
+) -> None:
+    email = await desk.queue(
+        "email",
+        channels=["email"],
+        first_response_seconds=600,
+        next_response_seconds=300,
+        escalate_at_percent=80,
+        escalation_boost=10,
+    )
+    start = clock.now
+    iid = await desk.contact("email")
+    row = await desk.routed(iid)
+    assert row["response_clock"] == "first"
+    assert _at(row["response_due_at"]) == start + timedelta(seconds=600)
+    async with runtime.sessions() as session:
+        case = await session.scalar(
+            select(Case)
+            .join(Interaction, Interaction.case_id == Case.id)
+            .where(Interaction.id == uuid.UUID(iid))
+        )
+        assert case is not None
+        assert case.sla_due_at == start + timedelta(seconds=600)
+
+    clock.advance(481)
+    await desk.tick()
+    row = await desk.routed(iid)
+    assert row["sla_state"] == "at_risk"
+    assert row["routing_priority"] == 10
+    assert (await desk.events("sla.at_risk"))[-1]["interaction_id"] == iid
+    clock.advance(120)
+    await desk.tick()
+    assert (await desk.routed(iid))["sla_state"] == "breached"
+    assert email["first_response_seconds"] == 600
+
+    await desk.agent("agent", [member(email)], auto_accept=["email"])
+    await desk.ok("POST", f"/interactions/{iid}/messages", "agent", json={"body": "On it"})
+    row = await desk.routed(iid)
+    assert row["response_clock"] is None
+    responded = (await desk.events("sla.responded"))[-1]
+    assert responded["data"]["breached"] is True
+    # the customer writes again in the same conversation: the next-response clock starts
+    clock.advance(60)
+    again = await desk.contact("email", email="c1@ex.com")
+    assert again == iid
+    row = await desk.routed(iid)
+    assert row["response_clock"] == "next"
+    assert _at(row["response_due_at"]) == clock.now + timedelta(seconds=300)
+
+
+async def test_business_hours_count_for_deadlines(desk: Desk, clock: Clock) -> None:
+    # open 09:00-17:00 UTC on weekdays; 2026-11-25 is a Wednesday, the clock says 10:00
+    hours = {"week": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}}
+    await desk.queue("email", channels=["email"], calendar=hours, first_response_seconds=8 * 3600)
+    iid = await desk.contact("email")
+    due = _at((await desk.routed(iid))["response_due_at"])
+    assert due == datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # eight open hours later
+
+
+async def test_bad_routing_input_gets_clear_errors(desk: Desk) -> None:
+    bad_calendar = await desk.call(
+        "POST", "/queues", "admin", json={"name": "q", "calendar": {"week": {"funday": []}}}
+    )
+    assert bad_calendar.status_code == 422
+    assert "funday" in bad_calendar.json()["error"]["message"]
+    await desk.queue("q", channels=["chat"])
+    duplicate = await desk.call("POST", "/queues", "admin", json={"name": "q"})
+    assert duplicate.status_code == 409
+    forbidden = await desk.call("POST", "/queues", "supervisor", json={"name": "r"})
+    assert forbidden.status_code == 403
+    unknown = await desk.call(
+        "POST", "/routing-profiles", "admin",
+        json={"name": "p", "queues": [{"queue_id": str(uuid.uuid4())}]},
+    )  # fmt: skip
+    assert unknown.status_code == 404
+    level = await desk.call(
+        "PATCH", f"/agents/{desk.world.users['agent'].id}", "supervisor", json={"skills": {"x": 9}}
+    )
+    assert level.status_code == 422
+    unset = await desk.call(
+        "PUT", f"/agents/{desk.world.users['planner'].id}/state", "planner",
+        json={"state": "available"},
+    )  # fmt: skip
+    assert unset.status_code in (403, 422)
+
+
+def _at(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+async def _jobs(desk: Desk, kind: str) -> list[Job]:
+    async with desk.runtime.sessions() as session:
+        return list(await session.scalars(select(Job).where(Job.kind == kind)))
