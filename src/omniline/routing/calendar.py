@@ -20,7 +20,7 @@ Everything here is pure: plain data and instants in, values out.
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -39,8 +39,8 @@ FULL_DAY: Spans = ((0, MINUTES_PER_DAY),)
 
 _ONE_DAY = timedelta(days=1)
 _LAST_DAY = date.max - timedelta(days=3)
-_TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _KEYS = ("week", "holidays", "overrides")
 
 
@@ -105,7 +105,8 @@ def parse_calendar(doc: Mapping[str, Any]) -> Calendar:
 
 
 def calendar_doc(cal: Calendar) -> dict[str, Any]:
-    """The normalised JSON form: `{}` for always open, otherwise all seven days spelled out."""
+    """The normalised JSON form: a week has all seven days spelled out, and is left out when it
+    is open around the clock; `{}` means always open."""
     doc: dict[str, Any] = {}
     if cal.week != ALWAYS_OPEN.week:
         doc["week"] = {name: _spans_doc(spans) for name, spans in zip(DAYS, cal.week, strict=True)}
@@ -164,13 +165,7 @@ def _parse_spans(value: object, where: str) -> Spans:
             f'{where}: expected a list of spans like [["09:00", "18:00"]], got {value!r}',
             field=where,
         )
-    spans = sorted(_parse_span(item, f"{where}[{i}]") for i, item in enumerate(value))
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
+    merged = _merge(_parse_span(item, f"{where}[{i}]") for i, item in enumerate(value))
     for start, end in merged:
         if end - start >= MINUTES_PER_DAY and (start, end) != FULL_DAY[0]:
             raise InvalidInput(
@@ -179,6 +174,17 @@ def _parse_spans(value: object, where: str) -> Spans:
                 "after midnight to the next day",
                 field=where,
             )
+    return merged
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> Spans:
+    """Sorted spans, overlapping or touching ones joined."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
     return tuple(merged)
 
 
