@@ -73,7 +73,8 @@ class Interaction(IdMixin, CreatedMixin, TenantMixin, Base):
     routing_priority: Mapped[int] = mapped_column(Integer, default=0)
     preferred_agent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     preferred_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    declined_by: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    # [{"agent_id": ..., "until": ...}]: who declined or missed it, skipped until then
+    declined_by: Mapped[list[dict[str, str]]] = mapped_column(JSONDoc, default=list)
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     callback_offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     wrap_up_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,11 +6,17 @@ WebSocket protocol (JSON text frames, server to client):
 - with `last_event_id=K`: the events after K from the database, then live ones;
 - {"type": "ping"} after 25 s without events; {"type": "resync"} before closing a client
   that fell too far behind: it reconnects with the id of the last event it got.
+
+Client to server: routing commands (accept or decline an offer, set one's state), answered
+with {"type": "reply", "ref": ...}; see `omniline.routing.commands`. The caller's access is
+checked again for every command, so a revoked token stops working at once.
 """
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Annotated
+import json
+from collections.abc import MutableMapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
@@ -23,6 +29,7 @@ from omniline.realtime.bus import EventView
 from omniline.realtime.hub import Overflowed, Stream
 from omniline.realtime.schemas import EventOut, EventsPage
 from omniline.realtime.snapshot import read_snapshot
+from omniline.routing.commands import run_command
 
 if TYPE_CHECKING:
     from omniline.runtime import Runtime
@@ -65,21 +72,40 @@ async def event_socket(websocket: WebSocket, tenant: TenantRef) -> None:
     try:
         tenant_id = (await _access(runtime, websocket, tenant)).tenant.id
         resume_after = _last_event_id(websocket)
+        sender = _Sender(websocket)
     except DomainError as exc:
         await websocket.close(_close_code(exc), _reason(exc.message))
         return
     sub = runtime.hub.subscribe(frozenset({tenant_id}))
     try:  # subscribed before reading the starting point: nothing slips between the two
         stream = Stream(runtime.hub, tenant_id, sub, last=0)
-        if await _start(runtime, websocket, stream, resume_after):
-            await _serve(websocket, stream)
+        if await _start(runtime, websocket, stream, resume_after, sender):
+            await _serve(runtime, websocket, stream, sender, tenant)
     except WebSocketDisconnect:
         pass
     finally:
         runtime.hub.unsubscribe(sub)
 
 
+class _Sender:
+    """One writer at a time on the socket: events and command replies come from two tasks."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self._websocket = websocket
+        self._lock = asyncio.Lock()
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        async with self._lock:
+            await self._websocket.send_json(frame)
+
+
 async def _access(runtime: "Runtime", websocket: WebSocket, tenant: str) -> TenantAccess:
+    token = _token(websocket)
+    ip = websocket.client.host if websocket.client else None
+    return await service.access_stream(runtime.sessions, token, tenant, ip)
+
+
+def _token(websocket: WebSocket) -> str:
     token = websocket.query_params.get("token")
     if not token:
         token = websocket.cookies.get(SESSION_COOKIE)
@@ -87,8 +113,7 @@ async def _access(runtime: "Runtime", websocket: WebSocket, tenant: str) -> Tena
             raise Forbidden("a session cookie is only accepted from this site's own pages")
     if not token:
         raise Unauthorized("log in, or pass the token as ?token=<token>")
-    ip = websocket.client.host if websocket.client else None
-    return await service.access_stream(runtime.sessions, token, tenant, ip)
+    return token
 
 
 def _same_origin(websocket: WebSocket) -> bool:
@@ -124,13 +149,17 @@ def _reason(message: str) -> str:
 
 
 async def _start(
-    runtime: "Runtime", websocket: WebSocket, stream: Stream, resume_after: int | None
+    runtime: "Runtime",
+    websocket: WebSocket,
+    stream: Stream,
+    resume_after: int | None,
+    sender: _Sender,
 ) -> bool:
     """Send the starting point: a snapshot, or the stored events after `resume_after`."""
     if resume_after is None:
         snapshot = await read_snapshot(runtime.sessions, stream.tenant_id)
         stream.last = snapshot.last_event_id
-        await websocket.send_json(
+        await sender.send(
             {"type": "snapshot", "last_event_id": stream.last, "data": snapshot.data_json()}
         )
         return True
@@ -144,14 +173,16 @@ async def _start(
         return False
     stream.last = resume_after
     while page := await stream.catch_up():
-        await _send_events(websocket, page)
+        await _send_events(sender, page)
     return True
 
 
-async def _serve(websocket: WebSocket, stream: Stream) -> None:
-    """Send live events until the client leaves or falls too far behind."""
-    reader = asyncio.create_task(_read_until_closed(websocket))
-    writer = asyncio.create_task(_write(websocket, stream))
+async def _serve(
+    runtime: "Runtime", websocket: WebSocket, stream: Stream, sender: _Sender, tenant: str
+) -> None:
+    """Send live events and answer commands until the client leaves or falls behind."""
+    reader = asyncio.create_task(_read_commands(runtime, websocket, sender, tenant))
+    writer = asyncio.create_task(_write(websocket, stream, sender))
     done, pending = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
@@ -161,26 +192,57 @@ async def _serve(websocket: WebSocket, stream: Stream) -> None:
         task.result()
 
 
-async def _read_until_closed(websocket: WebSocket) -> None:
-    # clients have nothing to say yet; reading is how a closed socket is noticed
-    while (await websocket.receive())["type"] != "websocket.disconnect":
-        pass
+async def _read_commands(
+    runtime: "Runtime", websocket: WebSocket, sender: _Sender, tenant: str
+) -> None:
+    """Answer the client's commands; reading is also how a closed socket is noticed."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        ref: Any = None
+        try:
+            frame = _frame(message)
+            ref = frame.get("ref")
+            access = await _access(runtime, websocket, tenant)
+            work = runtime.work(access.actor)
+            try:
+                result = await run_command(work, access, frame)
+            finally:
+                await work.session.close()
+            await sender.send({"type": "reply", "ref": ref, "ok": True, "result": result})
+        except DomainError as exc:
+            error = {"code": exc.code, "message": exc.message}
+            await sender.send({"type": "reply", "ref": ref, "ok": False, "error": error})
 
 
-async def _write(websocket: WebSocket, stream: Stream) -> None:
+def _frame(message: "MutableMapping[str, Any]") -> dict[str, Any]:
+    text = message.get("text")
+    if text is None:
+        raise InvalidInput("send commands as JSON text frames")
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        raise InvalidInput("a command must be a JSON object") from None
+    if not isinstance(frame, dict):
+        raise InvalidInput("a command must be a JSON object")
+    return frame
+
+
+async def _write(websocket: WebSocket, stream: Stream, sender: _Sender) -> None:
     while True:
         try:
             events = await stream.next(HEARTBEAT_SECONDS)
         except Overflowed as exc:
-            await websocket.send_json({"type": "resync", "last_event_id": stream.last})
+            await sender.send({"type": "resync", "last_event_id": stream.last})
             await websocket.close(CLOSE_RESYNC, _reason(f"{exc}: resume with last_event_id"))
             return
         if events is None:
-            await websocket.send_json({"type": "ping"})
+            await sender.send({"type": "ping"})
         else:
-            await _send_events(websocket, events)
+            await _send_events(sender, events)
 
 
-async def _send_events(websocket: WebSocket, events: list[EventView]) -> None:
+async def _send_events(sender: _Sender, events: list[EventView]) -> None:
     for event in events:
-        await websocket.send_json({"type": "event", "event": event.to_json()})
+        await sender.send({"type": "event", "event": event.to_json()})

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omniline.models import (
     OPEN_CASE_STATUSES,
     OPEN_INTERACTION_STATUSES,
+    Agent,
+    AgentState,
     Case,
     Event,
     Interaction,
@@ -59,5 +61,15 @@ async def open_cases(session: AsyncSession, tenant_id: uuid.UUID) -> Sequence[Ca
         select(Case)
         .where(Case.tenant_id == tenant_id, Case.status.in_(OPEN_CASE_STATUSES))
         .order_by(Case.id)
+    )
+    return rows.all()
+
+
+async def agents_at_work(session: AsyncSession, tenant_id: uuid.UUID) -> Sequence[Agent]:
+    """A tenant's agents who are not offline."""
+    rows = await session.scalars(
+        select(Agent)
+        .where(Agent.tenant_id == tenant_id, Agent.state != AgentState.OFFLINE)
+        .order_by(Agent.user_id)
     )
     return rows.all()

@@ -14,7 +14,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omniline.interactions.service import STEPS
-from omniline.models import OPEN_CASE_STATUSES, OPEN_INTERACTION_STATUSES, Case, Interaction
+from omniline.models import (
+    OPEN_CASE_STATUSES,
+    OPEN_INTERACTION_STATUSES,
+    Agent,
+    Case,
+    Interaction,
+)
 from omniline.realtime import repository
 from omniline.realtime.bus import EventView
 
@@ -95,19 +101,41 @@ class CaseView:
         return {f.name: _wire(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
+@dataclass(frozen=True, slots=True)
+class AgentView:
+    """An agent who is not offline: the state they chose, since when (what they handle is
+    in the interactions)."""
+
+    user_id: uuid.UUID
+    state: str
+    reason: str | None
+    since: datetime
+
+    @classmethod
+    def of(cls, row: Agent) -> "AgentView":
+        """The view of a stored agent."""
+        return cls(row.user_id, str(row.state), row.reason, row.state_since)
+
+    def to_json(self) -> dict[str, Any]:
+        """The wire form."""
+        return {f.name: _wire(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
 @dataclass(frozen=True)
 class Snapshot:
-    """A tenant's open interactions and cases, as of one event id."""
+    """A tenant's open interactions and cases, and its agents at work, as of one event id."""
 
     last_event_id: int
     interactions: dict[uuid.UUID, InteractionView] = field(default_factory=dict)
     cases: dict[uuid.UUID, CaseView] = field(default_factory=dict)
+    agents: dict[uuid.UUID, AgentView] = field(default_factory=dict)
 
     def data_json(self) -> dict[str, Any]:
         """The wire form of the content (ordered by id)."""
         return {
             "interactions": [self.interactions[k].to_json() for k in sorted(self.interactions)],
             "cases": [self.cases[k].to_json() for k in sorted(self.cases)],
+            "agents": [self.agents[k].to_json() for k in sorted(self.agents)],
         }
 
 
@@ -133,10 +161,12 @@ async def read_snapshot(
         head = await repository.head_seq(session, tenant_id)
         interactions = await repository.open_interactions(session, tenant_id)
         cases = await repository.open_cases(session, tenant_id)
+        agents = await repository.agents_at_work(session, tenant_id)
     return Snapshot(
         head,
         {row.id: InteractionView.of(row) for row in interactions},
         {row.id: CaseView.of(row) for row in cases},
+        {row.user_id: AgentView.of(row) for row in agents},
     )
 
 
@@ -144,7 +174,9 @@ def apply(snapshot: Snapshot, event: EventView) -> Snapshot:
     """The snapshot after one event; events at or before its id change nothing."""
     if event.seq <= snapshot.last_event_id:
         return snapshot
-    state = Snapshot(event.seq, dict(snapshot.interactions), dict(snapshot.cases))
+    state = Snapshot(
+        event.seq, dict(snapshot.interactions), dict(snapshot.cases), dict(snapshot.agents)
+    )
     handler = _HANDLERS.get(event.kind)
     if handler is not None:
         handler(state, event)
@@ -204,6 +236,8 @@ def _interaction_step(state: Snapshot, event: EventView) -> None:
         changes["agent_id"] = None  # back in a queue, for the next agent
     if "queue" in event.data:
         changes["queue"] = event.data["queue"]
+    if "queued_at" in event.data:  # a transfer to a queue starts a new wait there
+        changes["queued_at"] = datetime.fromisoformat(str(event.data["queued_at"]))
     _change_interaction(state, event, **changes)
 
 
@@ -254,7 +288,29 @@ def _case_updated(state: Snapshot, event: EventView) -> None:
         state.cases[current.id] = dataclasses.replace(current, priority=str(event.data["priority"]))
 
 
+def _agent_state_changed(state: Snapshot, event: EventView) -> None:
+    user_id = uuid.UUID(str(event.data["user_id"]))
+    if event.data["state"] == "offline":
+        state.agents.pop(user_id, None)
+        return
+    reason = event.data.get("reason")
+    state.agents[user_id] = AgentView(
+        user_id, str(event.data["state"]), str(reason) if reason else None, event.occurred_at
+    )
+
+
+def _interaction_requeued(state: Snapshot, event: EventView) -> None:
+    changes: dict[str, Any] = {"status": "queued", "agent_id": None, "offered_at": None}
+    if "queue" in event.data:
+        changes["queue"] = event.data["queue"]
+    if "queued_at" in event.data:
+        changes["queued_at"] = datetime.fromisoformat(str(event.data["queued_at"]))
+    _change_interaction(state, event, **changes)
+
+
 _HANDLERS: dict[str, Callable[[Snapshot, EventView], None]] = {
+    "agent.state_changed": _agent_state_changed,
+    "interaction.requeued": _interaction_requeued,
     "interaction.created": _interaction_created,
     "interaction.moved": _interaction_moved,
     "message.created": _message_created,

@@ -66,7 +66,7 @@ class Contact:
     steps: Sequence[Step] = (Step(),)
     preferred_agent: str | None = None
     preferred_until: datetime | None = None
-    excluded: frozenset[str] = frozenset()  # agents not to offer it to (they declined it)
+    excluded: frozenset[str] = frozenset()  # agents not to offer it to (they just declined)
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,8 @@ OPEN_STATUSES = tuple(OPEN_INTERACTION_STATUSES)
 # channels where the customer waits on the line; the others are written and get SLA clocks
 REALTIME_CHANNELS = frozenset({"voice", "video", "chat"})
 ADMIT_BATCH = 5000
+# an agent who declined or missed a contact is not offered it again for this long
+DECLINE_COOLDOWN = timedelta(seconds=60)
 TICK_JOB = "routing.tick"
 
 
@@ -181,9 +183,10 @@ async def requeue(
 ) -> bool:
     """An offered contact goes back to its queue at its original place."""
     agent_id = row.agent_id
-    declined = list(row.declined_by or [])
-    if declined_by is not None and str(declined_by) not in declined:
-        declined.append(str(declined_by))
+    until = (now + DECLINE_COOLDOWN).isoformat()
+    declined = [d for d in row.declined_by or [] if d.get("agent_id") != str(declined_by)]
+    if declined_by is not None:
+        declined.append({"agent_id": str(declined_by), "until": until})
     changed = await _transition(
         work.session,
         row,
@@ -502,7 +505,16 @@ def _steps(queue: Queue) -> tuple[engine.Step, ...]:
     return made or (engine.Step(),)
 
 
-def to_contact(row: Interaction, queue: Queue) -> engine.Contact:
+def cooling(row: Interaction) -> list[tuple[str, datetime]]:
+    """The agents who declined or missed the contact, and until when they are skipped."""
+    return [
+        (str(d["agent_id"]), datetime.fromisoformat(str(d["until"])))
+        for d in row.declined_by or []
+        if isinstance(d, dict) and "agent_id" in d and "until" in d
+    ]
+
+
+def to_contact(row: Interaction, queue: Queue, now: datetime) -> engine.Contact:
     assert row.queue_id is not None
     assert row.queued_at is not None
     return engine.Contact(
@@ -513,7 +525,7 @@ def to_contact(row: Interaction, queue: Queue) -> engine.Contact:
         priority=row.routing_priority,
         steps=_steps(queue),
         preferred_agent=str(row.preferred_agent_id) if row.preferred_agent_id else None,
-        excluded=frozenset(row.declined_by or ()),
+        excluded=frozenset(agent for agent, until in cooling(row) if until > now),
     )
 
 
@@ -550,7 +562,7 @@ async def _assign(
         return
     loads = await repo.loads(session, config.tenant.id)
     by_id = {str(a.user_id): a for a in agents}
-    contacts = [to_contact(r, config.queues[r.queue_id]) for r in rows.values()]  # type: ignore[index]
+    contacts = [to_contact(r, config.queues[r.queue_id], now) for r in rows.values()]  # type: ignore[index]
     pool = [to_agent(a, config.profiles[a.profile_id], loads.get(a.user_id, {})) for a in agents]  # type: ignore[index]
     policies = {str(q.id): engine.Policy(q.policy) for q in config.queues.values()}
     for made in engine.route(contacts, pool, policies, now):
@@ -596,8 +608,9 @@ def _next_waiting_change(
         marks = offsets | {float(s.get("after", 0)) for s in queue.steps}
         if queue.max_wait_seconds is not None and queue.overflow_action != QueueAction.WAIT:
             marks.add(float(queue.max_wait_seconds))
-        for mark in marks:
-            at = row.queued_at + timedelta(seconds=mark)
+        times = [row.queued_at + timedelta(seconds=mark) for mark in marks]
+        times += [until for _, until in cooling(row)]
+        for at in times:
             if at > now and (soonest is None or at < soonest):
                 soonest = at
     return soonest

@@ -29,6 +29,7 @@ from omniline.models import (
 from omniline.routing import calendar, engine
 from omniline.routing import repository as repo
 from omniline.routing.passes import (
+    DECLINE_COOLDOWN,
     emit_step,
     queue_calendar,
     requeue,
@@ -299,9 +300,10 @@ async def transfer(
         queue = await get_queue_or_raise(work, tenant, queue_id)
         _move_into(row, queue)
         row.status, row.agent_id, row.queued_at = S.QUEUED, None, now
-        row.offered_at = row.answered_at = None
         row.transferred_at, row.transfer_count = now, row.transfer_count + 1
-        row.declined_by = []
+        # the agent who handed it on is not offered it back at once
+        until = (now + DECLINE_COOLDOWN).isoformat()
+        row.declined_by = [{"agent_id": str(from_agent), "until": until}] if from_agent else []
         row.admitted_at = row.admitted_at or now
         data = {"queue": queue.name, "queue_id": queue.id, "queued_at": now}
         emit_step(
