@@ -7,9 +7,22 @@ import pytest
 from sqlalchemy import distinct, func, select
 
 from omniline.config import Settings
-from omniline.demo import ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SLUG, print_demo, seed_demo
+from omniline.demo import ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SLUG, STAFF, print_demo, seed_demo
+from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
-from omniline.models import Case, CaseStatus, Interaction, InteractionStatus, Message, Tenant
+from omniline.models import (
+    OPEN_INTERACTION_STATUSES,
+    AgentState,
+    Case,
+    CaseStatus,
+    Customer,
+    Interaction,
+    InteractionStatus,
+    Message,
+    Tenant,
+)
+from omniline.routing import repository as routing_repo
+from omniline.routing import service as routing
 from omniline.runtime import Runtime
 from omniline.users.service import get_user_by_email, set_password
 
@@ -121,3 +134,150 @@ async def test_the_history_spans_channels_statuses_and_days(
     now = datetime.now(UTC)
     assert now - first > timedelta(days=7)
     assert last < now
+
+
+# --- routing in the demo -------------------------------------------------------------------
+
+
+async def _demo_tenant(runtime: Runtime) -> Tenant:
+    async with runtime.sessions() as session:
+        tenant = await session.scalar(select(Tenant).where(Tenant.slug == DEMO_SLUG))
+    assert tenant is not None
+    return tenant
+
+
+async def test_the_demo_has_routing_set_up_and_contacts_waiting(
+    settings: Settings, runtime: Runtime
+) -> None:
+    await seed_demo(settings)
+    tenant = await _demo_tenant(runtime)
+    work = runtime.work()
+    try:
+        await _check_queues_and_profiles(work, tenant)
+        await _check_agents(work, tenant)
+        await _check_waiting(work, tenant)
+    finally:
+        await work.session.close()
+
+
+async def _check_queues_and_profiles(work: Work, tenant: Tenant) -> None:
+    queues = {q.name: q for q in await routing.list_queues(work.session, tenant.id)}
+    named = set(
+        await work.session.scalars(
+            select(Interaction.queue).where(Interaction.tenant_id == tenant.id).distinct()
+        )
+    )
+    assert named <= set(queues), "every queue name the history uses is a real queue"
+    assert all(q.calendar is None for q in queues.values())  # the tenant's hours
+    cards = queues["cards"]
+    assert (cards.sl_percent, cards.sl_seconds) == (80, 20)
+    assert [s.get("min_level", 1) for s in cards.steps] == [4, 2, 1]
+    assert cards.overflow_queue_id == queues["general"].id
+    assert cards.max_wait_seconds
+    accounts = queues["accounts"]
+    assert accounts.first_response_seconds == 4 * 3600
+    assert accounts.next_response_seconds == 8 * 3600
+    profiles = await routing.list_profiles(work.session, tenant.id)
+    assert {p.name for p in profiles} == {"Voice + chat", "Written", "Specialists"}
+    assert any(m["delay"] > 0 for p in profiles for m in p.queues)
+
+
+async def _check_agents(work: Work, tenant: Tenant) -> None:
+    profiles = {p.id for p in await routing.list_profiles(work.session, tenant.id)}
+    views = await routing.agent_views(work, tenant)
+    assert len(views) == sum(role == "agent" for _, _, role in STAFF)
+    for view in views:
+        assert view.agent.profile_id in profiles
+        assert view.agent.skills
+        assert all(1 <= level <= 5 for level in view.agent.skills.values())
+    states = {(v.agent.state, v.agent.reason) for v in views}
+    assert {(AgentState.AVAILABLE, None), (AgentState.BREAK, "lunch")} <= states
+    assert (AgentState.OFFLINE, None) in states
+    assert all(not v.load for v in views), "nothing is offered while the demo is seeded"
+
+
+async def _check_waiting(work: Work, tenant: Tenant) -> None:
+    """The contacts still open wait in their queues; none is left for routing to take in."""
+    open_rows = list(
+        await work.session.scalars(
+            select(Interaction).where(
+                Interaction.tenant_id == tenant.id,
+                Interaction.status.in_(OPEN_INTERACTION_STATUSES),
+            )
+        )
+    )
+    assert open_rows, "some contacts are waiting now"
+    queues = {q.id: q for q in await routing.list_queues(work.session, tenant.id)}
+    for row in open_rows:
+        assert row.status == InteractionStatus.QUEUED
+        assert row.admitted_at is not None
+        assert row.queue_id in queues
+        assert row.queue == queues[row.queue_id].name
+    positions = [await routing.position(work, tenant, row) for row in open_rows]
+    assert 1 in {p.position for p in positions}
+    vips = set(
+        await work.session.scalars(
+            select(Customer.id).where(Customer.tenant_id == tenant.id, Customer.vip)
+        )
+    )
+    boosted = [r for r in open_rows if r.customer_id in vips]
+    assert boosted, "a VIP customer is waiting"
+    for row in boosted:
+        assert row.queue_id is not None
+        queue = queues[row.queue_id]
+        assert row.routing_priority >= queue.priority + queue.vip_boost
+    assert not await routing_repo.unadmitted(work.session, tenant.id, 10)
+
+
+async def test_the_first_routing_pass_offers_within_capacity(
+    settings: Settings, runtime: Runtime
+) -> None:
+    await seed_demo(settings)
+    tenant = await _demo_tenant(runtime)
+    first = await runtime.router.run(tenant.id)
+    again = await runtime.router.run(tenant.id)
+    assert first.admitted == 0
+    assert first.offered >= 1
+    assert again.offered == 0
+    work = runtime.work()
+    try:
+        profiles = {p.id: p for p in await routing.list_profiles(work.session, tenant.id)}
+        views = await routing.agent_views(work, tenant)
+        still_waiting = [
+            r
+            for q in await routing.list_queues(work.session, tenant.id)
+            for r in await routing.waiting_in(work, tenant, q.id)
+        ]
+    finally:
+        await work.session.close()
+    available = {v.agent.user_id for v in views if v.agent.state == AgentState.AVAILABLE}
+    assert {agent for _, agent in first.offers} <= available
+    for view in views:
+        assert view.agent.profile_id is not None
+        capacity = profiles[view.agent.profile_id].capacity
+        assert all(n <= capacity.get(channel, 0) for channel, n in view.load.items())
+    assert still_waiting, "written contacts wait for the agents who are away"
+
+
+async def test_the_routing_endpoints_show_the_demo(
+    settings: Settings, client: httpx.AsyncClient
+) -> None:
+    info = await seed_demo(settings)
+    auth = {"Authorization": f"Bearer {info.api_token}"}
+    base = f"/api/v1/tenants/{DEMO_SLUG}"
+    queues = (await client.get(f"{base}/queues", headers=auth)).json()
+    profiles = await client.get(f"{base}/routing-profiles", headers=auth)
+    agents = await client.get(f"{base}/agents", headers=auth)
+    assert profiles.status_code == 200
+    assert len(profiles.json()) == 3
+    assert agents.status_code == 200
+    assert {a["presence"] for a in agents.json()} >= {"break", "offline"}
+    loans = next(q for q in queues if q["name"] == "loans")
+    waiting = await client.get(f"{base}/queues/{loans['id']}/waiting", headers=auth)
+    assert waiting.status_code == 200
+    assert waiting.json()
+    first = waiting.json()[0]
+    position = await client.get(f"{base}/interactions/{first['id']}/position", headers=auth)
+    assert position.status_code == 200, position.text
+    assert position.json()["queue"] == "loans"
+    assert position.json()["position"] == 1

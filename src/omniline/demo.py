@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
+from omniline import demo_routing
 from omniline.auth.permissions import DEFAULT_TOKEN_SCOPES
 from omniline.auth.secrets import verify_password
 from omniline.auth.service import Principal, create_api_token, tenants_of
@@ -227,6 +228,8 @@ async def _seed(work: Work) -> Tenant:
         for at, step, story in _timeline(_stories(now), now):
             clock.at = at
             await step.run(seeder, story)
+        clock.at = now
+        await demo_routing.open_routing(work, tenant, agents)
     finally:
         set_clock(None)
     return tenant
@@ -298,7 +301,7 @@ class _Story:
 
     @property
     def queue(self) -> str:
-        """Queues are named after the top-level reason until routing brings real queues."""
+        """The queue the contact waits in: named after the top-level reason (demo_routing)."""
         return self.reason.split(".")[0] if self.reason else "general"
 
 

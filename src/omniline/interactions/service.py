@@ -171,7 +171,7 @@ def _response_clock(
         return
     if new.direction is Direction.INBOUND and interaction.response_clock is None:
         interaction.response_clock = "next"
-        interaction.response_due_at = None
+        interaction.response_due_at = interaction.sla_warn_at = None
         interaction.sla_state = ""
     elif new.direction is Direction.OUTBOUND and interaction.response_clock is not None:
         due = interaction.response_due_at
@@ -190,7 +190,7 @@ def _response_clock(
             occurred_at=now,
         )
         interaction.response_clock = None
-        interaction.response_due_at = None
+        interaction.response_due_at = interaction.sla_warn_at = None
         interaction.sla_state = ""
 
 

@@ -81,6 +81,7 @@ class Interaction(IdMixin, CreatedMixin, TenantMixin, Base):
     # written channels: the response the customer waits for ("first" or "next") and when due
     response_clock: Mapped[str | None] = mapped_column(String(8))
     response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # escalate from then on
     sla_state: Mapped[str] = mapped_column(String(16), default="")
     # never loaded (lazy='raise'): it only tells the unit of work to insert parents first
     case: Mapped[Case] = relationship(lazy="raise")

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,8 +32,8 @@ from omniline.models import (
     OPEN_INTERACTION_STATUSES,
     Agent,
     AgentState,
+    Base,
     Case,
-    Customer,
     Interaction,
     InteractionStatus,
     Queue,
@@ -43,12 +43,15 @@ from omniline.models import (
 )
 from omniline.routing import calendar, engine
 from omniline.routing import repository as repo
+from omniline.routing.table import RoutingTable
 
 S = InteractionStatus
+INTERACTIONS = Base.metadata.tables["interactions"]
 OPEN_STATUSES = tuple(OPEN_INTERACTION_STATUSES)
 # channels where the customer waits on the line; the others are written and get SLA clocks
-REALTIME_CHANNELS = frozenset({"voice", "video", "chat"})
+REALTIME_CHANNELS = frozenset({"voice", "video", "chat", "webchat"})
 ADMIT_BATCH = 5000
+REPEAT_WINDOW = timedelta(hours=24)  # a contact within this time of another is a repeat
 # an agent who declined or missed a contact is not offered it again for this long
 DECLINE_COOLDOWN = timedelta(seconds=60)
 TICK_JOB = "routing.tick"
@@ -69,6 +72,21 @@ class _Config:
     queues: dict[uuid.UUID, Queue]
     by_name: dict[str, Queue]
     profiles: dict[uuid.UUID, RoutingProfile]
+    _open: dict[uuid.UUID, bool] = field(default_factory=dict)
+
+    _calendars: dict[uuid.UUID, calendar.Calendar] = field(default_factory=dict)
+
+    def calendar(self, queue: Queue) -> calendar.Calendar:
+        """The queue's business hours (parsed once per pass)."""
+        if queue.id not in self._calendars:
+            self._calendars[queue.id] = queue_calendar(self.tenant, queue)
+        return self._calendars[queue.id]
+
+    def is_open(self, queue: Queue, now: datetime) -> bool:
+        """Whether the queue's hours are open now (worked out once per pass)."""
+        if queue.id not in self._open:
+            self._open[queue.id] = calendar.is_open(self.calendar(queue), zone(self.tenant), now)
+        return self._open[queue.id]
 
     def queue_for(self, row: Interaction) -> Queue | None:
         """The queue a contact goes to: the one it names, else the first serving its channel."""
@@ -150,6 +168,45 @@ async def _transition(
     for key, value in values.items():
         set_committed(row, key, value)
     return True
+
+
+async def _transition_many(
+    session: AsyncSession,
+    source: InteractionStatus,
+    items: list[tuple[Interaction, dict[str, Any]]],
+) -> list[Interaction]:
+    """`_transition` for many contacts in one statement; returns the ones that changed.
+
+    The values of all items have the same keys. SQLite holds the database's one write lock
+    for the whole pass, so every row read is still as read; elsewhere the rows are read back
+    to see which updates found their contact still in a source status.
+    """
+    if not items:
+        return []
+    table = INTERACTIONS
+    keys = sorted(items[0][1])
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"), table.c.status == source)
+        .values({key: bindparam(key) for key in keys})
+    )
+    await session.execute(statement, [{"_id": row.id, **values} for row, values in items])
+    changed = [row for row, _ in items]
+    if session.get_bind().dialect.name != "sqlite":
+        columns = [table.c.id, *(table.c[key] for key in keys)]
+        found = {
+            got[0]: dict(zip(keys, got[1:], strict=True))
+            for got in await session.execute(
+                select(*columns).where(table.c.id.in_([row.id for row in changed]))
+            )
+        }
+        changed = [row for row, values in items if found.get(row.id) == values]
+    taken = {row.id for row in changed}
+    for row, values in items:
+        if row.id in taken:
+            for key, value in values.items():
+                set_committed(row, key, value)
+    return changed
 
 
 def set_committed(row: Interaction, key: str, value: Any) -> None:
@@ -264,41 +321,95 @@ async def _admit(work: Work, config: _Config, now: datetime, result: PassResult)
     for row in await repo.waiting(session, config.tenant.id):
         if row.queue_id is not None:
             sizes[row.queue_id] = sizes.get(row.queue_id, 0) + 1
+    facts = await _customer_facts(work, config, fresh, now)
+    unrouted = [r for r in fresh if config.queue_for(r) is None]
+    for row in unrouted:  # nothing serves the channel: it stays for people to pick up
+        await _transition(session, row, (row.status,), admitted_at=now)
+    placing: list[tuple[Interaction, dict[str, Any]]] = []
+    actions: dict[uuid.UUID, QueueAction] = {}
     for row in fresh:
-        queue = config.queue_for(row)
-        if queue is None:  # nothing serves the channel: it stays for people to pick up
-            await _transition(session, row, (row.status,), admitted_at=now)
+        entry = config.queue_for(row)
+        if entry is None:
             continue
-        queue, action = _place(config, queue, sizes, now)
-        customer = await session.get(Customer, row.customer_id)
-        priority = queue.priority + await _boost(work, config, queue, row, customer, now)
-        preferred = None
-        if queue.preferred_agent_hours > 0:
-            since = repo.horizon(now, queue.preferred_agent_hours)
-            preferred = await repo.last_agent_of(session, config.tenant.id, row.customer_id, since)
-        values: dict[str, Any] = {
-            "admitted_at": now,
-            "queue_id": queue.id,
-            "queue": queue.name,
-            "routing_priority": priority,
-            "preferred_agent_id": preferred,
-        }
-        if is_written(row.channel) and queue.first_response_seconds:
-            values.update(response_clock="first", response_due_at=None, sla_state="")
-        previous = row.status
-        if previous == S.CREATED:
-            values.update(status=S.QUEUED, queued_at=now)
-        if not await _transition(session, row, (previous,), **values):
-            continue
-        result.admitted += 1
+        queue, action = _place(config, entry, sizes, now)
         sizes[queue.id] = sizes.get(queue.id, 0) + 1
-        if previous == S.CREATED:
-            emit_step(
-                work, row, "queued", previous,
-                {"queue": queue.name, "queue_id": queue.id, "priority": priority}, now=now,
-            )  # fmt: skip
+        written = is_written(row.channel) and bool(queue.first_response_seconds)
+        placing.append(
+            (
+                row,
+                {
+                    "admitted_at": now,
+                    "queue_id": queue.id,
+                    "queue": queue.name,
+                    "routing_priority": queue.priority + facts.boost(queue, row, now),
+                    "preferred_agent_id": facts.preferred(queue, row, now),
+                    "response_clock": "first" if written else row.response_clock,
+                    "status": S.QUEUED,
+                    "queued_at": now if row.status == S.CREATED else row.queued_at,
+                },
+            )
+        )
         if action is not None:
-            await _apply_action(work, config, row, queue, action, now, why="closed_or_full")
+            actions[row.id] = action
+    previous = {row.id: row.status for row, _ in placing}
+    for source in (S.CREATED, S.QUEUED):
+        batch = [(r, v) for r, v in placing if previous[r.id] == source]
+        for row in await _transition_many(session, source, batch):
+            result.admitted += 1
+            if source == S.CREATED:
+                data = {
+                    "queue": row.queue,
+                    "queue_id": row.queue_id,
+                    "priority": row.routing_priority,
+                }
+                emit_step(work, row, "queued", source, data, now=now)
+            if row.id in actions:
+                queue = config.queues[row.queue_id]  # type: ignore[index]
+                await _apply_action(
+                    work, config, row, queue, actions[row.id], now, why="closed_or_full"
+                )
+
+
+@dataclass
+class _Facts:
+    """What admission needs to know of the customers of new contacts, read in a few queries."""
+
+    vip: set[uuid.UUID]
+    # customer -> (interaction id, created at) of their contacts of the last 24 hours
+    recent: dict[uuid.UUID, list[tuple[uuid.UUID, datetime]]]
+    # customer -> (agent, answered at) of their last answered contact
+    last_agent: dict[uuid.UUID, tuple[uuid.UUID, datetime]]
+
+    def boost(self, queue: Queue, row: Interaction, now: datetime) -> int:
+        boost = queue.vip_boost if row.customer_id in self.vip else 0
+        since = now - REPEAT_WINDOW
+        if any(
+            other != row.id and since <= at <= row.created_at
+            for other, at in self.recent.get(row.customer_id, ())
+        ):
+            boost += queue.repeat_boost
+        return boost
+
+    def preferred(self, queue: Queue, row: Interaction, now: datetime) -> uuid.UUID | None:
+        if queue.preferred_agent_hours <= 0 or row.customer_id not in self.last_agent:
+            return None
+        agent, at = self.last_agent[row.customer_id]
+        return agent if at >= now - timedelta(hours=queue.preferred_agent_hours) else None
+
+
+async def _customer_facts(
+    work: Work, config: _Config, rows: list[Interaction], now: datetime
+) -> _Facts:
+    ids = list({r.customer_id for r in rows})
+    tenant_id = config.tenant.id
+    hours = max((q.preferred_agent_hours for q in config.queues.values()), default=0)
+    return _Facts(
+        await repo.vip_customers(work.session, tenant_id, ids),
+        await repo.recent_contacts(work.session, tenant_id, ids, now - REPEAT_WINDOW),
+        await repo.last_agents(work.session, tenant_id, ids, now - timedelta(hours=hours))
+        if hours
+        else {},
+    )
 
 
 def _place(
@@ -311,8 +422,7 @@ def _place(
     seen: set[uuid.UUID] = set()
     while queue.id not in seen:
         seen.add(queue.id)
-        cal = queue_calendar(config.tenant, queue)
-        if not calendar.is_open(cal, zone(config.tenant), now):
+        if not config.is_open(queue, now):
             action, target = queue.closed_action, queue.closed_queue_id
         elif queue.max_size is not None and sizes.get(queue.id, 0) >= queue.max_size:
             action, target = queue.overflow_action, queue.overflow_queue_id
@@ -323,24 +433,6 @@ def _place(
             continue
         return queue, (None if action == QueueAction.WAIT else QueueAction(action))
     return queue, None
-
-
-async def _boost(
-    work: Work,
-    config: _Config,
-    queue: Queue,
-    row: Interaction,
-    customer: Customer | None,
-    now: datetime,
-) -> int:
-    boost = 0
-    if customer is not None and customer.vip:
-        boost += queue.vip_boost
-    if queue.repeat_boost and await repo.contacted_since(
-        work.session, config.tenant.id, row.customer_id, now - timedelta(hours=24), row.id
-    ):
-        boost += queue.repeat_boost
-    return boost
 
 
 async def _apply_action(
@@ -395,8 +487,17 @@ async def _overflow(
         action, target = queue.overflow_action, queue.overflow_queue_id
         if action == QueueAction.TRANSFER and target in config.queues and target != queue.id:
             new = config.queues[target]
+            # it starts a new wait there (so it cannot bounce back at once) and takes on the
+            # new queue's priority in place of the old one's
+            priority = row.routing_priority - queue.priority + new.priority
             if await _transition(
-                work.session, row, (S.QUEUED,), queue_id=new.id, queue=new.name, queued_at=now
+                work.session,
+                row,
+                (S.QUEUED,),
+                queue_id=new.id,
+                queue=new.name,
+                routing_priority=priority,
+                queued_at=now,
             ):
                 emit_step(
                     work, row, "requeued", S.QUEUED,
@@ -412,39 +513,50 @@ async def _overflow(
 
 
 async def _response_clocks(work: Work, config: _Config, now: datetime) -> datetime | None:
-    """Start, escalate and breach written-channel response clocks; the next one due."""
-    due: list[datetime] = []
-    for row in await repo.response_clocks(work.session, config.tenant.id):
+    """Start, escalate and breach written-channel response clocks; the next one due.
+
+    Only clocks with something to do are read: new ones, and those past their escalation or
+    breach time. The deadline and escalation time are in the queue's open hours.
+    """
+    session, tenant_id = work.session, config.tenant.id
+    rows = await repo.clocks_due(session, tenant_id, now)
+    starting: list[tuple[Interaction, dict[str, Any]]] = []
+    for row in rows:
         queue = config.queues.get(row.queue_id) if row.queue_id else None
-        if queue is None:
+        target = _target(queue, row.response_clock)
+        if queue is None or not target:
+            await _transition(session, row, (row.status,), sla_state="untracked")
+        elif row.response_due_at is None:
+            cal, tz = config.calendar(queue), zone(config.tenant)
+            start = (
+                row.created_at if row.response_clock == "first" else row.last_message_at
+            ) or now
+            share = target * queue.escalate_at_percent / 100
+            values = {
+                "response_due_at": calendar.add_open_time(cal, tz, start, target),
+                "sla_warn_at": calendar.add_open_time(cal, tz, start, share),
+                "sla_state": "running",
+            }
+            starting.append((row, values))
+    for status in {row.status for row, _ in starting}:
+        await _transition_many(session, status, [(r, v) for r, v in starting if r.status == status])
+    for row in rows:
+        queue = config.queues.get(row.queue_id) if row.queue_id else None
+        if queue is None or row.sla_state not in ("running", "at_risk"):
             continue
-        target = (
-            queue.first_response_seconds
-            if row.response_clock == "first"
-            else queue.next_response_seconds
-        )
-        if not target:
-            continue
-        cal, tz = queue_calendar(config.tenant, queue), zone(config.tenant)
-        start = (row.created_at if row.response_clock == "first" else row.last_message_at) or now
-        if row.response_due_at is None:
-            deadline = calendar.add_open_time(cal, tz, start, target)
-            await _transition(
-                work.session, row, (row.status,), response_due_at=deadline, sla_state="running"
-            )
-        if row.response_due_at is None:
-            continue
-        warn_at = calendar.add_open_time(cal, tz, start, target * queue.escalate_at_percent / 100)
-        if row.sla_state == "running" and warn_at is not None and now >= warn_at:
+        if row.sla_state == "running" and row.sla_warn_at is not None and now >= row.sla_warn_at:
             await _escalate(work, config, row, queue, now)
-        if row.sla_state in ("running", "at_risk") and now >= row.response_due_at:
-            await _transition(work.session, row, (row.status,), sla_state="breached")
+        due = row.response_due_at
+        if row.sla_state in ("running", "at_risk") and due is not None and now >= due:
+            await _transition(session, row, (row.status,), sla_state="breached")
             _sla_event(work, row, "sla.breached", now)
-        if row.sla_state == "running" and warn_at is not None:
-            due.append(warn_at)
-        elif row.sla_state == "at_risk":
-            due.append(row.response_due_at)
-    return min(due) if due else None
+    return await repo.next_clock(session, tenant_id)
+
+
+def _target(queue: Queue | None, clock: str | None) -> int | None:
+    if queue is None:
+        return None
+    return queue.first_response_seconds if clock == "first" else queue.next_response_seconds
 
 
 async def _case_deadlines(session: AsyncSession, tenant_id: uuid.UUID) -> None:
@@ -565,32 +677,42 @@ async def _assign(
     contacts = [to_contact(r, config.queues[r.queue_id], now) for r in rows.values()]  # type: ignore[index]
     pool = [to_agent(a, config.profiles[a.profile_id], loads.get(a.user_id, {})) for a in agents]  # type: ignore[index]
     policies = {str(q.id): engine.Policy(q.policy) for q in config.queues.values()}
-    for made in engine.route(contacts, pool, policies, now):
+    offers: list[tuple[Interaction, dict[str, Any]]] = []
+    taking: dict[uuid.UUID, Agent] = {}
+    for made in RoutingTable(pool, contacts, policies).route(now):
         row, agent = rows[made.contact_id], by_id[made.agent_id]
         queue = config.queues[row.queue_id]  # type: ignore[index]
         profile = config.profiles[agent.profile_id]  # type: ignore[index]
         auto = row.channel in profile.auto_accept
+        timeout = timedelta(seconds=queue.offer_timeout_seconds)
         values: dict[str, Any] = {
             "status": S.ACTIVE if auto else S.OFFERED,
             "agent_id": agent.user_id,
             "offered_at": now,
-            "offer_expires_at": None
-            if auto
-            else now + timedelta(seconds=queue.offer_timeout_seconds),
+            "offer_expires_at": None if auto else now + timeout,
+            "answered_at": now if auto else row.answered_at,
         }
-        if auto:
-            values["answered_at"] = now
-        if not await _transition(session, row, (S.QUEUED,), **values):
-            continue
-        agent.idle_since = now
+        offers.append((row, values))
+        taking[row.id] = agent
+    offered = await _transition_many(session, S.QUEUED, offers)
+    busy = {taking[row.id].id for row in offered}
+    if busy:  # one statement: the agents' rows are many and change only here
+        await session.execute(
+            update(Agent)
+            .where(Agent.id.in_(busy))
+            .values(idle_since=now)
+            .execution_options(synchronize_session=False)
+        )
+    for row in offered:
+        agent = taking[row.id]
+        set_committed_value(agent, "idle_since", now)
         result.offered += 1
         result.offers.append((row.id, agent.user_id))
-        data = {"agent_id": agent.user_id, "queue": queue.name, "expires_at": row.offer_expires_at}
+        data = {"agent_id": agent.user_id, "queue": row.queue, "expires_at": row.offer_expires_at}
         emit_step(work, row, "offered", S.QUEUED, data, now=now)
-        if auto:
-            emit_step(
-                work, row, "answered", S.OFFERED, {"agent_id": agent.user_id, "auto": True}, now=now
-            )
+        if row.status == S.ACTIVE:
+            auto_data = {"agent_id": agent.user_id, "auto": True}
+            emit_step(work, row, "answered", S.OFFERED, auto_data, now=now)
 
 
 def _next_waiting_change(

@@ -3,7 +3,7 @@
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omniline.models import (
     Agent,
     AgentState,
+    Customer,
     Interaction,
     InteractionStatus,
     Queue,
@@ -196,16 +197,48 @@ async def wrap_ups_due(
     return list(rows)
 
 
-async def response_clocks(session: AsyncSession, tenant_id: uuid.UUID) -> list[Interaction]:
-    """Open contacts whose customer waits for a written response."""
+OPEN = (S.CREATED, S.QUEUED, S.OFFERED, S.ACTIVE, S.HELD)
+
+
+async def clocks_due(
+    session: AsyncSession, tenant_id: uuid.UUID, now: datetime
+) -> list[Interaction]:
+    """Open contacts whose response clock needs a deadline, an escalation or a breach."""
     rows = await session.scalars(
         select(Interaction).where(
             Interaction.tenant_id == tenant_id,
             Interaction.response_clock.is_not(None),
-            Interaction.status.in_((S.CREATED, S.QUEUED, S.OFFERED, S.ACTIVE, S.HELD)),
+            Interaction.status.in_(OPEN),
+            or_(
+                Interaction.response_due_at.is_(None) & (Interaction.sla_state != "untracked"),
+                (Interaction.sla_state == "running") & (Interaction.sla_warn_at <= now),
+                Interaction.sla_state.in_(("running", "at_risk"))
+                & (Interaction.response_due_at <= now),
+            ),
         )
     )
     return list(rows)
+
+
+async def next_clock(session: AsyncSession, tenant_id: uuid.UUID) -> datetime | None:
+    """The next escalation or breach time of a running response clock."""
+    base = select().where(
+        Interaction.tenant_id == tenant_id,
+        Interaction.response_clock.is_not(None),
+        Interaction.status.in_(OPEN),
+    )
+    warn = await session.scalar(
+        base.add_columns(func.min(Interaction.sla_warn_at)).where(
+            Interaction.sla_state == "running"
+        )
+    )
+    breach = await session.scalar(
+        base.add_columns(func.min(Interaction.response_due_at)).where(
+            Interaction.sla_state.in_(("running", "at_risk"))
+        )
+    )
+    found = [t for t in (warn, breach) if t is not None]
+    return min(found) if found else None
 
 
 async def next_timer(session: AsyncSession, tenant_id: uuid.UUID) -> datetime | None:
@@ -224,42 +257,54 @@ async def next_timer(session: AsyncSession, tenant_id: uuid.UUID) -> datetime | 
     return min(found) if found else None
 
 
-async def last_agent_of(
-    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, since: datetime
-) -> uuid.UUID | None:
-    """The agent who last answered a contact of the customer since a time."""
-    return await session.scalar(
-        select(Interaction.agent_id)
+async def vip_customers(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these customers are VIPs."""
+    rows = await session.scalars(
+        select(Customer.id).where(
+            Customer.tenant_id == tenant_id, Customer.id.in_(ids), Customer.vip.is_(True)
+        )
+    )
+    return set(rows)
+
+
+async def recent_contacts(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID], since: datetime
+) -> dict[uuid.UUID, list[tuple[uuid.UUID, datetime]]]:
+    """customer -> their contacts created since a time (id, created at)."""
+    rows = await session.execute(
+        select(Interaction.customer_id, Interaction.id, Interaction.created_at).where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.customer_id.in_(ids),
+            Interaction.created_at >= since,
+        )
+    )
+    made: dict[uuid.UUID, list[tuple[uuid.UUID, datetime]]] = defaultdict(list)
+    for customer_id, interaction_id, created_at in rows:
+        made[customer_id].append((interaction_id, created_at))
+    return made
+
+
+async def last_agents(
+    session: AsyncSession, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID], since: datetime
+) -> dict[uuid.UUID, tuple[uuid.UUID, datetime]]:
+    """customer -> the agent who last answered one of their contacts since a time, and when."""
+    rows = await session.execute(
+        select(Interaction.customer_id, Interaction.agent_id, Interaction.answered_at)
         .where(
             Interaction.tenant_id == tenant_id,
-            Interaction.customer_id == customer_id,
+            Interaction.customer_id.in_(ids),
             Interaction.agent_id.is_not(None),
             Interaction.answered_at >= since,
         )
-        .order_by(Interaction.answered_at.desc())
-        .limit(1)
+        .order_by(Interaction.answered_at)
     )
-
-
-async def contacted_since(
-    session: AsyncSession,
-    tenant_id: uuid.UUID,
-    customer_id: uuid.UUID,
-    since: datetime,
-    before: uuid.UUID,
-) -> bool:
-    """Whether the customer had another contact since a time (a repeat contact)."""
-    found = await session.scalar(
-        select(Interaction.id)
-        .where(
-            Interaction.tenant_id == tenant_id,
-            Interaction.customer_id == customer_id,
-            Interaction.created_at >= since,
-            Interaction.id != before,
-        )
-        .limit(1)
-    )
-    return found is not None
+    made: dict[uuid.UUID, tuple[uuid.UUID, datetime]] = {}
+    for customer_id, agent_id, answered_at in rows:
+        if agent_id is not None and answered_at is not None:
+            made[customer_id] = (agent_id, answered_at)
+    return made
 
 
 async def answer_stats(
@@ -277,10 +322,6 @@ async def answer_stats(
     ).all()
     handled = [(e - a).total_seconds() for a, e in rows if a is not None and e is not None]
     return len(rows), (sum(handled) / len(handled) if handled else None)
-
-
-def horizon(now: datetime, hours: float) -> datetime:
-    return now - timedelta(hours=hours)
 
 
 async def wrapping_up(

@@ -165,11 +165,11 @@ class _ProfileFields(BaseModel):
 
     queues: Annotated[list[ProfileQueue], Field(max_length=500)] = []
     capacity: dict[Channel, Annotated[int, Field(ge=0, le=100)]] = Field(
-        default_factory=lambda: {"voice": 1, "chat": 3, "email": 5},
+        default_factory=lambda: {"voice": 1, "chat": 3, "webchat": 3, "email": 5},
         description="how many contacts of each channel at once",
     )
     blocks: dict[Channel, list[Channel]] = Field(
-        default_factory=lambda: {"voice": ["chat", "email"]},
+        default_factory=lambda: {"voice": ["chat", "webchat", "email"]},
         description="channel -> channels not offered while one of it is being handled",
     )
     auto_accept: list[Channel] = Field(

@@ -298,7 +298,7 @@ async def transfer(
     previous, from_agent = row.status, row.agent_id
     if queue_id is not None:
         queue = await get_queue_or_raise(work, tenant, queue_id)
-        _move_into(row, queue)
+        _move_into(row, queue, await _queue_of(work, tenant, row))
         row.status, row.agent_id, row.queued_at = S.QUEUED, None, now
         row.transferred_at, row.transfer_count = now, row.transfer_count + 1
         # the agent who handed it on is not offered it back at once
@@ -328,9 +328,10 @@ async def transfer(
     return row
 
 
-def _move_into(row: Interaction, queue: Queue) -> None:
-    if row.queue_id is not None and row.queue_id != queue.id:
-        row.routing_priority = row.routing_priority + queue.priority
+def _move_into(row: Interaction, queue: Queue, old: Queue | None = None) -> None:
+    """The contact now waits in `queue`, with its priority instead of the old queue's."""
+    if row.queue_id != queue.id:
+        row.routing_priority += queue.priority - (old.priority if old is not None else 0)
     row.queue_id, row.queue = queue.id, queue.name
 
 
@@ -373,7 +374,7 @@ async def move_waiting(
         raise Conflict(f"only a waiting contact can be moved; this one is {row.status}")
     queue = await get_queue_or_raise(work, tenant, queue_id)
     previous = row.queue
-    _move_into(row, queue)
+    _move_into(row, queue, await _queue_of(work, tenant, row))
     row.admitted_at = row.admitted_at or utcnow()
     row.queued_at = row.queued_at or utcnow()
     data = {"queue": queue.name, "queue_id": queue.id, "from_queue": previous, "agent_id": None}
@@ -411,18 +412,25 @@ async def position(work: Work, tenant: Tenant, row: Interaction) -> Position:
         per_second = answered / ANSWER_WINDOW.total_seconds()
         estimate, basis = place / per_second, "answer_rate_30m"
     else:
-        staffed = await _staffed(work, tenant, queue)
+        staffed = await _staffed(work, tenant, queue, row.channel)
         estimate = place * (handle or DEFAULT_HANDLE_SECONDS) / max(staffed, 1)
         basis = "handle_time_and_staffed_agents"
-    is_open = calendar.is_open(queue_calendar(tenant, queue), zone(tenant), now)
+    cal, tz = queue_calendar(tenant, queue), zone(tenant)
+    is_open = calendar.is_open(cal, tz, now)
+    if not is_open:  # nobody is expected to answer before the queue opens
+        opens = calendar.next_change(cal, tz, now)
+        estimate += (opens - now).total_seconds() if opens else 0
+        basis += "_after_opening"
     return Position(queue.name, place, len(order), round(estimate), basis, is_open)
 
 
-async def _staffed(work: Work, tenant: Tenant, queue: Queue) -> int:
+async def _staffed(work: Work, tenant: Tenant, queue: Queue, channel: str) -> int:
+    """Available agents who serve the queue and can take the channel."""
     profiles = {
         p.id
         for p in await repo.profiles(work.session, tenant.id)
-        if any(str(m["queue_id"]) == str(queue.id) for m in p.queues)
+        if p.capacity.get(channel, 0) > 0
+        and any(str(m["queue_id"]) == str(queue.id) for m in p.queues)
     }
     return sum(
         1

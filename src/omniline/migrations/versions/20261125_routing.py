@@ -177,6 +177,9 @@ def upgrade() -> None:
             )
         )
         batch_op.add_column(
+            sa.Column("sla_warn_at", omniline.kit.types.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(
             sa.Column("sla_state", sa.String(length=16), nullable=False, server_default="")
         )
         batch_op.create_index(
@@ -196,6 +199,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_interactions_routing")
         batch_op.drop_index("ix_interactions_agent")
         batch_op.drop_column("sla_state")
+        batch_op.drop_column("sla_warn_at")
         batch_op.drop_column("response_due_at")
         batch_op.drop_column("response_clock")
         batch_op.drop_column("wrap_up_due_at")
