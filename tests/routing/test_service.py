@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from omniline.kit.clock import set_clock
-from omniline.models import Case, Interaction, Job
+from omniline.models import Case, Customer, Interaction, Job
 from omniline.runtime import Runtime
 from tests.conftest import World
 
@@ -494,3 +494,55 @@ def _at(value: str) -> datetime:
 async def _jobs(desk: Desk, kind: str) -> list[Job]:
     async with desk.runtime.sessions() as session:
         return list(await session.scalars(select(Job).where(Job.kind == kind)))
+
+
+async def test_the_agent_who_served_the_customer_last_is_preferred(
+    desk: Desk, clock: Clock
+) -> None:
+    chat = await desk.queue("chat", channels=["chat"], preferred_agent_hours=24)
+    solo = {"auto_accept": ["chat"], "capacity": {"chat": 1}}
+    colleague = await desk.agent("supervisor", [member(chat)], **solo)
+    bob = await desk.contact(email="bob@ex.com")
+    assert (await desk.routed(bob))["agent_id"] == colleague
+    clock.advance(10)
+    agent = await desk.agent("agent", [member(chat)], **solo)
+    ada = await desk.contact(email="ada@ex.com")
+    assert (await desk.routed(ada))["agent_id"] == agent
+    clock.advance(10)
+    await desk.ok("POST", f"/interactions/{ada}/steps", "agent", json={"step": "ended"})
+    await desk.ok("POST", f"/interactions/{bob}/steps", "supervisor", json={"step": "ended"})
+    # the colleague has been idle longer, but Ada's next conversation goes to the agent she knows
+    again = await desk.contact(email="ada@ex.com", thread_ref="second")
+    assert (await desk.routed(again))["agent_id"] == agent
+    stranger = await desk.contact(email="cy@ex.com")
+    assert (await desk.routed(stranger))["agent_id"] == colleague
+
+
+async def test_vip_and_repeat_contacts_are_served_first(desk: Desk, runtime: Runtime) -> None:
+    chat = await desk.queue("chat", channels=["chat", "sms"], vip_boost=10, repeat_boost=5)
+    plain = await desk.contact(email="bob@ex.com")
+    first = await desk.contact(email="ada@ex.com")
+    async with runtime.sessions() as session, session.begin():
+        row = await session.get(Interaction, uuid.UUID(first))
+        assert row is not None
+        customer = await session.get(Customer, row.customer_id)
+        assert customer is not None
+        customer.vip = True
+    vip = await desk.contact("sms", email="ada@ex.com")  # the same customer, again
+    waiting = await desk.ok("GET", f"/queues/{chat['id']}/waiting")
+    assert [w["id"] for w in waiting] == [vip, plain, first]
+    assert [w["routing_priority"] for w in waiting] == [15, 0, 0]  # VIP + repeat
+
+
+async def test_tick_jobs_run_timed_changes_through_the_worker(
+    desk: Desk, clock: Clock, runtime: Runtime
+) -> None:
+    chat = await desk.queue("chat", channels=["chat"], offer_timeout_seconds=10)
+    agent = await desk.agent("agent", [member(chat)])
+    iid = await desk.contact()
+    assert (await desk.routed(iid))["status"] == "offered"
+    assert await runtime.worker.run_due() == 0  # nothing is due yet
+    clock.advance(11)
+    assert await runtime.worker.run_due() >= 1
+    assert (await desk.routed(iid))["status"] == "queued"
+    assert (await desk.agent_state(agent))["state"] == "not_responding"
