@@ -150,6 +150,8 @@ async def test_a_contact_is_offered_accepted_and_counted_against_capacity(desk: 
     assert state["load"] == {"chat": 2}
     assert state["presence"] == "on_contact"
 
+    [stats] = await desk.ok("GET", "/queue-stats")
+    assert (stats["waiting"], stats["offered"], stats["agents_available"]) == (1, 1, 1)
     position = await desk.ok("GET", f"/interactions/{third}/position")
     assert position["position"] == 1
     assert position["waiting"] == 1

@@ -24,6 +24,7 @@ from omniline.routing.schemas import (
     QueueCreate,
     QueueOut,
     QueuePatch,
+    QueueStatsOut,
     RequeueIn,
     RoutedOut,
     StateIn,
@@ -59,6 +60,16 @@ async def create_queue(ctx: CtxDep, body: QueueCreate) -> QueueOut:
     row = await service.create_queue(ctx.work, ctx.tenant, body.model_dump())
     await _commit_named(ctx, "queue", body.name)
     return QueueOut.model_validate(row)
+
+
+@router.get(
+    "/tenants/{tenant}/queue-stats",
+    response_model=list[QueueStatsOut],
+    summary="Every queue right now: waiting, offered, longest wait, agents available and staffed",
+)
+async def queue_stats(ctx: CtxDep) -> list[QueueStatsOut]:
+    ctx.access.require(Permission.INTERACTIONS_READ)
+    return [QueueStatsOut.of(s) for s in await service.queue_stats(ctx.work, ctx.tenant)]
 
 
 @router.get(QUEUES + "/{queue_id}", response_model=QueueOut, summary="One queue")

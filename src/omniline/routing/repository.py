@@ -341,3 +341,13 @@ async def wrapping_up(
         query = query.where(Interaction.agent_id.in_(agent_ids))
     rows = await session.execute(query)
     return {agent_id: count for agent_id, count in rows if agent_id is not None}
+
+
+async def offered_counts(session: AsyncSession, tenant_id: uuid.UUID) -> dict[uuid.UUID, int]:
+    """queue -> contacts offered to an agent and not yet answered."""
+    rows = await session.execute(
+        select(Interaction.queue_id, func.count())
+        .where(Interaction.tenant_id == tenant_id, Interaction.status == S.OFFERED)
+        .group_by(Interaction.queue_id)
+    )
+    return {queue_id: count for queue_id, count in rows if queue_id is not None}

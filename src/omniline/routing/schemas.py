@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from omniline.models import Agent, Interaction
-from omniline.routing.service import AgentView, Position
+from omniline.routing.service import AgentView, Position, QueueStats
 
 Channel = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -325,3 +325,29 @@ class RoutedOut(BaseModel):
     @classmethod
     def of(cls, row: Interaction) -> "RoutedOut":
         return cls.model_validate(row)
+
+
+class QueueStatsOut(BaseModel):
+    """A queue right now."""
+
+    queue_id: uuid.UUID
+    name: str
+    channels: list[str]
+    waiting: int
+    offered: int
+    longest_wait_seconds: int
+    agents_available: int
+    agents_staffed: int
+
+    @classmethod
+    def of(cls, s: QueueStats) -> "QueueStatsOut":
+        return cls(
+            queue_id=s.queue.id,
+            name=s.queue.name,
+            channels=s.queue.channels,
+            waiting=s.waiting,
+            offered=s.offered,
+            longest_wait_seconds=s.longest_wait_seconds,
+            agents_available=s.agents_available,
+            agents_staffed=s.agents_staffed,
+        )

@@ -450,3 +450,46 @@ async def waiting_in(work: Work, tenant: Tenant, queue_id: uuid.UUID) -> list[In
     return serving_order(
         [r for r in await repo.waiting(work.session, tenant.id) if r.queue_id == queue.id]
     )
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """A queue right now: what waits, how long the oldest has waited, who could take it."""
+
+    queue: Queue
+    waiting: int
+    offered: int
+    longest_wait_seconds: int
+    agents_available: int
+    agents_staffed: int
+
+
+async def queue_stats(work: Work, tenant: Tenant) -> list[QueueStats]:
+    """Live numbers of every queue of the tenant (the wallboard's first row)."""
+    now = utcnow()
+    queues = await repo.queues(work.session, tenant.id)
+    waiting = await repo.waiting(work.session, tenant.id)
+    offered = await repo.offered_counts(work.session, tenant.id)
+    profiles = {p.id: p for p in await repo.profiles(work.session, tenant.id)}
+    agents = await repo.agents(work.session, tenant.id)
+    made = []
+    for queue in queues:
+        mine = [r for r in waiting if r.queue_id == queue.id]
+        oldest = min((r.queued_at for r in mine if r.queued_at), default=None)
+        serving = [
+            a
+            for a in agents
+            if a.profile_id in profiles
+            and any(str(m["queue_id"]) == str(queue.id) for m in profiles[a.profile_id].queues)
+        ]
+        made.append(
+            QueueStats(
+                queue,
+                len(mine),
+                offered.get(queue.id, 0),
+                int((now - oldest).total_seconds()) if oldest else 0,
+                sum(1 for a in serving if a.state == AgentState.AVAILABLE),
+                sum(1 for a in serving if a.state != AgentState.OFFLINE),
+            )
+        )
+    return made
