@@ -20,6 +20,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, text, update
@@ -28,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omniline.channels.base import IdentityClaim, InboundMessage
 from omniline.config import Settings
 from omniline.inbound.batch import accept_many
-from omniline.kit.clock import utcnow
+from omniline.kit.clock import set_clock, utcnow
 from omniline.migrate import upgrade_async
 from omniline.models import Interaction, InteractionStatus, Queue, Tenant
 from omniline.routing import service as routing
@@ -177,9 +178,15 @@ async def run(backend: str, url: str, args: argparse.Namespace) -> Outcome:
     settings = Settings(database_url=url, data_dir=Path(args.data_dir), dev=True)
     runtime = Runtime.build(settings)
     outcome = Outcome(backend)
+    # a fixed clock, a minute per round: what waits from one round to the next has relaxed
+    # its skill requirement by then; offers never run out during a long pass
+    base = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    minute = [0]
+    set_clock(lambda: base + timedelta(minutes=minute[0]))
     try:
         tenant = await _set_up(runtime, args.agents, args.queues, args.skills, args.seed)
         for round_ in range(args.rounds):
+            minute[0] = round_ + 1
             await _contacts(runtime, tenant, args.batch, round_ * args.batch)
             await _passes(runtime, tenant, outcome)
             await _free_everyone(runtime, tenant)
@@ -189,6 +196,7 @@ async def run(backend: str, url: str, args: argparse.Namespace) -> Outcome:
                 file=sys.stderr,
             )
     finally:
+        set_clock(None)
         await runtime.router.stop()
         await runtime.engine.dispose()
     return outcome

@@ -55,7 +55,7 @@ async def test_snapshot_then_live_events_of_an_inbound_message(
     async with connect(server.ws(token=world.tokens["agent"])) as ws:
         snapshot = await receive(ws)
         assert snapshot["type"] == "snapshot"
-        assert snapshot["data"] == {"interactions": [], "cases": []}
+        assert snapshot["data"] == {"interactions": [], "cases": [], "agents": []}
         head = snapshot["last_event_id"]
         landed = await post(client, world, "m1")
         expected = await stored(client, world, head)
