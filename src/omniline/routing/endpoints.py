@@ -145,10 +145,8 @@ async def list_agents(ctx: CtxDep) -> list[AgentOut]:
 @router.get(AGENTS + "/{user_id}", response_model=AgentOut, summary="One agent")
 async def get_agent(ctx: CtxDep, user_id: IdPath) -> AgentOut:
     ctx.access.require(Permission.INTERACTIONS_READ)
-    agent = await service.get_or_make_agent(ctx.work, ctx.tenant, user_id)
-    view = await service.agent_view(ctx.work, ctx.tenant, agent)
-    await ctx.work.commit()
-    return AgentOut.of(view)
+    agent = await service.peek_agent(ctx.work, ctx.tenant, user_id)
+    return AgentOut.of(await service.agent_view(ctx.work, ctx.tenant, agent))
 
 
 @router.patch(

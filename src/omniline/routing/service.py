@@ -168,6 +168,15 @@ async def agent_view(work: Work, tenant: Tenant, agent: Agent) -> AgentView:
 
 async def get_or_make_agent(work: Work, tenant: Tenant, user_id: uuid.UUID) -> Agent:
     """The user's routing state in the tenant, made (offline) on first use; members only."""
+    row = await peek_agent(work, tenant, user_id)
+    if row not in work.session:
+        work.session.add(row)
+        await work.session.flush()
+    return row
+
+
+async def peek_agent(work: Work, tenant: Tenant, user_id: uuid.UUID) -> Agent:
+    """The user's routing state, or (not stored) the offline state of a member never routed."""
     row = await repo.get_agent(work.session, tenant.id, user_id)
     if row is not None:
         return row
@@ -179,7 +188,7 @@ async def get_or_make_agent(work: Work, tenant: Tenant, user_id: uuid.UUID) -> A
     if member is None:
         raise NotFound("no such member of staff in this tenant")
     now = utcnow()
-    row = Agent(
+    return Agent(
         id=new_id(),
         tenant_id=tenant.id,
         user_id=user_id,
@@ -189,9 +198,6 @@ async def get_or_make_agent(work: Work, tenant: Tenant, user_id: uuid.UUID) -> A
         idle_since=now,
         created_at=now,
     )
-    work.session.add(row)
-    await work.session.flush()
-    return row
 
 
 async def update_agent(
