@@ -36,6 +36,7 @@ import heapq
 import itertools
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -481,8 +482,15 @@ def compare_on_window(sim: Simulation, events: int, notes: list[str]) -> list[Ro
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["service"]:  # the same scale through the routing service and a database
+        import routing_service  # bench/routing_service.py, beside this file
+
+        routing_service.main(argv[1:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parts = parser.add_subparsers(dest="part", required=True)
+    parts.add_parser("service", help="passes through the service (see routing_service.py -h)")
     engine = parts.add_parser("engine", help="the pure routing code in a simulation")
     defaults = Config()
     engine.add_argument("--seed", type=int, default=defaults.seed)

@@ -1,6 +1,6 @@
 """Routing through the service, on SQLite and PostgreSQL: assignments per second of passes.
 
-    .venv/bin/python bench/routing_service.py --backend both
+    .venv/bin/python bench/routing.py service --backend both
 
 A tenant with 200 queues, 2,000 agents (20 skills, profiles of several queues, capacity
 1 call or 3 chats or 5 e-mails) all available. Each round stores a batch of new inbound
@@ -231,7 +231,7 @@ def table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--pg-url", default=DEFAULT_PG)
@@ -241,7 +241,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--batch", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     outcomes = []
     with tempfile.TemporaryDirectory() as tmp:
         args.data_dir = tmp
