@@ -19,7 +19,7 @@ ended meanwhile in another transaction is never brought back to life.
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, or_, select, update
@@ -116,12 +116,11 @@ async def run_pass(work: Work, tenant: Tenant, now: datetime | None = None) -> P
     now = now or utcnow()
     session = work.session
     result = PassResult()
-    queues = await repo.queues(session, tenant.id)
-    if not queues:  # routing is not set up: nothing to lock or do
+    if not await repo.has_queues(session, tenant.id):  # routing is not set up: nothing to do
         return result
     head = await repo.lock_head(session, tenant.id)
     head.passes += 1
-    queues = await repo.queues(session, tenant.id)  # as of the lock
+    queues = await repo.queues(session, tenant.id)
     config = _Config(
         tenant,
         {q.id: q for q in queues},
@@ -317,10 +316,7 @@ async def _admit(work: Work, config: _Config, now: datetime, result: PassResult)
     fresh = await repo.unadmitted(session, config.tenant.id, ADMIT_BATCH)
     if not fresh:
         return
-    sizes: dict[uuid.UUID, int] = {}
-    for row in await repo.waiting(session, config.tenant.id):
-        if row.queue_id is not None:
-            sizes[row.queue_id] = sizes.get(row.queue_id, 0) + 1
+    sizes = await repo.waiting_counts(session, config.tenant.id)
     facts = await _customer_facts(work, config, fresh, now)
     unrouted = [r for r in fresh if config.queue_for(r) is None]
     for row in unrouted:  # nothing serves the channel: it stays for people to pick up
@@ -641,21 +637,52 @@ def to_contact(row: Interaction, queue: Queue, now: datetime) -> engine.Contact:
     )
 
 
-def to_agent(agent: Agent, profile: RoutingProfile, load: dict[str, int]) -> engine.Agent:
+class AgentLike(Protocol):
+    @property
+    def user_id(self) -> uuid.UUID: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def idle_since(self) -> datetime: ...
+    @property
+    def skills(self) -> dict[str, int]: ...
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """A routing profile as the engine reads it; one per profile, shared by its agents."""
+
+    queues: dict[str, engine.Membership]
+    capacity: dict[str, int]
+    blocks: dict[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, profile: RoutingProfile) -> "ProfileView":
+        return cls(
+            {
+                str(m["queue_id"]): engine.Membership(
+                    int(m.get("priority", 1)), float(m.get("delay", 0))
+                )
+                for m in profile.queues
+            },
+            dict(profile.capacity),
+            {k: frozenset(v) for k, v in profile.blocks.items()},
+        )
+
+
+def to_agent(
+    agent: AgentLike, profile: RoutingProfile | ProfileView, load: dict[str, int]
+) -> engine.Agent:
+    view = profile if isinstance(profile, ProfileView) else ProfileView.of(profile)
     return engine.Agent(
         id=str(agent.user_id),
         available=agent.state == AgentState.AVAILABLE,
         idle_since=agent.idle_since,
-        queues={
-            str(m["queue_id"]): engine.Membership(
-                int(m.get("priority", 1)), float(m.get("delay", 0))
-            )
-            for m in profile.queues
-        },
-        capacity=dict(profile.capacity),
+        queues=view.queues,
+        capacity=view.capacity,
         load=load,
-        skills=dict(agent.skills),
-        blocks={k: frozenset(v) for k, v in profile.blocks.items()},
+        skills=agent.skills,
+        blocks=view.blocks,
     )
 
 
@@ -667,7 +694,7 @@ async def _assign(
     if not rows:
         return
     agents = [
-        a for a in await repo.available_agents(session, config.tenant.id)
+        a for a in await repo.available_agent_rows(session, config.tenant.id)
         if a.profile_id in config.profiles
     ]  # fmt: skip
     if not agents:
@@ -675,10 +702,11 @@ async def _assign(
     loads = await repo.loads(session, config.tenant.id)
     by_id = {str(a.user_id): a for a in agents}
     contacts = [to_contact(r, config.queues[r.queue_id], now) for r in rows.values()]  # type: ignore[index]
-    pool = [to_agent(a, config.profiles[a.profile_id], loads.get(a.user_id, {})) for a in agents]  # type: ignore[index]
+    views = {pid: ProfileView.of(p) for pid, p in config.profiles.items()}
+    pool = [to_agent(a, views[a.profile_id], loads.get(a.user_id, {})) for a in agents]  # type: ignore[index]
     policies = {str(q.id): engine.Policy(q.policy) for q in config.queues.values()}
     offers: list[tuple[Interaction, dict[str, Any]]] = []
-    taking: dict[uuid.UUID, Agent] = {}
+    taking: dict[uuid.UUID, repo.AgentRow] = {}
     for made in RoutingTable(pool, contacts, policies).route(now):
         row, agent = rows[made.contact_id], by_id[made.agent_id]
         queue = config.queues[row.queue_id]  # type: ignore[index]
@@ -705,7 +733,6 @@ async def _assign(
         )
     for row in offered:
         agent = taking[row.id]
-        set_committed_value(agent, "idle_since", now)
         result.offered += 1
         result.offers.append((row.id, agent.user_id))
         data = {"agent_id": agent.user_id, "queue": row.queue, "expires_at": row.offer_expires_at}

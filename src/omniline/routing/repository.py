@@ -4,6 +4,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -49,6 +50,12 @@ async def queues(session: AsyncSession, tenant_id: uuid.UUID) -> list[Queue]:
     return list(rows)
 
 
+async def has_queues(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    """Whether routing is set up in the tenant."""
+    found = await session.scalar(select(Queue.id).where(Queue.tenant_id == tenant_id).limit(1))
+    return found is not None
+
+
 async def get_queue(
     session: AsyncSession, tenant_id: uuid.UUID, queue_id: uuid.UUID
 ) -> Queue | None:
@@ -83,6 +90,31 @@ async def agents(session: AsyncSession, tenant_id: uuid.UUID) -> list[Agent]:
         select(Agent).where(Agent.tenant_id == tenant_id).order_by(Agent.created_at)
     )
     return list(rows)
+
+
+class AgentRow(NamedTuple):
+    """What a routing pass needs of an available agent (read without the ORM: they are many)."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    profile_id: uuid.UUID | None
+    skills: dict[str, int]
+    idle_since: datetime
+    state: str
+
+
+async def available_agent_rows(session: AsyncSession, tenant_id: uuid.UUID) -> list[AgentRow]:
+    """Agents who are available and have a routing profile."""
+    rows = await session.execute(
+        select(
+            Agent.id, Agent.user_id, Agent.profile_id, Agent.skills, Agent.idle_since, Agent.state
+        ).where(
+            Agent.tenant_id == tenant_id,
+            Agent.state == AgentState.AVAILABLE,
+            Agent.profile_id.is_not(None),
+        )
+    )
+    return [AgentRow(*row) for row in rows]
 
 
 async def available_agents(session: AsyncSession, tenant_id: uuid.UUID) -> list[Agent]:
@@ -169,6 +201,20 @@ async def waiting(session: AsyncSession, tenant_id: uuid.UUID) -> list[Interacti
         )
     )
     return list(rows)
+
+
+async def waiting_counts(session: AsyncSession, tenant_id: uuid.UUID) -> dict[uuid.UUID, int]:
+    """queue -> how many contacts wait in it."""
+    rows = await session.execute(
+        select(Interaction.queue_id, func.count())
+        .where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.status == S.QUEUED,
+            Interaction.admitted_at.is_not(None),
+        )
+        .group_by(Interaction.queue_id)
+    )
+    return {queue_id: count for queue_id, count in rows if queue_id is not None}
 
 
 async def expired_offers(
