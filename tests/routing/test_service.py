@@ -548,3 +548,20 @@ async def test_tick_jobs_run_timed_changes_through_the_worker(
     assert await runtime.worker.run_due() >= 1
     assert (await desk.routed(iid))["status"] == "queued"
     assert (await desk.agent_state(agent))["state"] == "not_responding"
+
+
+async def test_queue_stats_count_the_service_level_of_the_day(desk: Desk, clock: Clock) -> None:
+    chat = await desk.queue("chat", channels=["chat"], sl_seconds=20)
+    agent = await desk.agent("agent", [member(chat)], capacity={"chat": 1}, auto_accept=["chat"])
+    quick = await desk.contact()  # answered at once
+    slow = await desk.contact()  # waits until the agent is free
+    gone = await desk.contact()  # the customer leaves before anyone answers
+    clock.advance(30)
+    await desk.ok("POST", f"/interactions/{gone}/steps", "agent", json={"step": "ended"})
+    await desk.ok("POST", f"/interactions/{quick}/steps", "agent", json={"step": "ended"})
+    assert (await desk.routed(slow))["agent_id"] == agent
+    [stats] = await desk.ok("GET", "/queue-stats")
+    assert stats["answered_today"] == 2
+    assert stats["answered_in_target_today"] == 1  # the slow one waited 30 s, over 20
+    assert stats["abandoned_today"] == 1
+    assert stats["service_level_today"] == pytest.approx(33.3)

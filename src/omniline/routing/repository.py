@@ -397,3 +397,27 @@ async def offered_counts(session: AsyncSession, tenant_id: uuid.UUID) -> dict[uu
         .group_by(Interaction.queue_id)
     )
     return {queue_id: count for queue_id, count in rows if queue_id is not None}
+
+
+async def realtime_outcomes(
+    session: AsyncSession, tenant_id: uuid.UUID, since: datetime, channels: frozenset[str]
+) -> dict[uuid.UUID, list[tuple[datetime, datetime | None]]]:
+    """queue -> (queued at, answered at or None) of real-time contacts queued since a time that
+    were answered or ended unanswered (abandoned); those still waiting are not counted."""
+    rows = await session.execute(
+        select(Interaction.queue_id, Interaction.queued_at, Interaction.answered_at).where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.queued_at >= since,
+            Interaction.channel.in_(channels),
+            Interaction.direction == "inbound",
+            or_(
+                Interaction.answered_at.is_not(None),
+                Interaction.status.in_((S.ENDED, S.WRAPPED_UP)),
+            ),
+        )
+    )
+    made: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    for queue_id, queued_at, answered_at in rows:
+        if queue_id is not None and queued_at is not None:
+            made[queue_id].append((queued_at, answered_at))
+    return made

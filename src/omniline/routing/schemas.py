@@ -338,6 +338,13 @@ class QueueStatsOut(BaseModel):
     longest_wait_seconds: int
     agents_available: int
     agents_staffed: int
+    answered_today: int
+    answered_in_target_today: int
+    abandoned_today: int
+    service_level_today: float | None = Field(
+        description="% answered within the queue's target of those answered or abandoned "
+        "today (calls, video, chat); null before the first"
+    )
 
     @classmethod
     def of(cls, s: QueueStats) -> "QueueStatsOut":
@@ -350,4 +357,8 @@ class QueueStatsOut(BaseModel):
             longest_wait_seconds=s.longest_wait_seconds,
             agents_available=s.agents_available,
             agents_staffed=s.agents_staffed,
+            answered_today=s.answered_today,
+            answered_in_target_today=s.answered_in_target_today,
+            abandoned_today=s.abandoned_today,
+            service_level_today=s.service_level_today,
         )

@@ -7,7 +7,7 @@ routing pass holds.
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from omniline.routing import calendar, engine
 from omniline.routing import repository as repo
 from omniline.routing.passes import (
     DECLINE_COOLDOWN,
+    REALTIME_CHANNELS,
     emit_step,
     queue_calendar,
     requeue,
@@ -468,6 +469,16 @@ class QueueStats:
     longest_wait_seconds: int
     agents_available: int
     agents_staffed: int
+    # today (the tenant's day), calls, video and chats: answered, within the target, ended
+    # unanswered, and the service level (answered within target / answered + abandoned)
+    answered_today: int = 0
+    answered_in_target_today: int = 0
+    abandoned_today: int = 0
+
+    @property
+    def service_level_today(self) -> float | None:
+        handled = self.answered_today + self.abandoned_today
+        return round(100 * self.answered_in_target_today / handled, 1) if handled else None
 
 
 async def queue_stats(work: Work, tenant: Tenant) -> list[QueueStats]:
@@ -478,8 +489,15 @@ async def queue_stats(work: Work, tenant: Tenant) -> list[QueueStats]:
     offered = await repo.offered_counts(work.session, tenant.id)
     profiles = {p.id: p for p in await repo.profiles(work.session, tenant.id)}
     agents = await repo.agents(work.session, tenant.id)
+    local = now.astimezone(zone(tenant))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    today = await repo.realtime_outcomes(
+        work.session, tenant.id, midnight.astimezone(UTC), REALTIME_CHANNELS
+    )
     made = []
     for queue in queues:
+        outcomes = today.get(queue.id, [])
+        answered = [(q, a) for q, a in outcomes if a is not None]
         mine = [r for r in waiting if r.queue_id == queue.id]
         oldest = min((r.queued_at for r in mine if r.queued_at), default=None)
         serving = [
@@ -496,6 +514,9 @@ async def queue_stats(work: Work, tenant: Tenant) -> list[QueueStats]:
                 int((now - oldest).total_seconds()) if oldest else 0,
                 sum(1 for a in serving if a.state == AgentState.AVAILABLE),
                 sum(1 for a in serving if a.state != AgentState.OFFLINE),
+                len(answered),
+                sum(1 for q, a in answered if (a - q).total_seconds() <= queue.sl_seconds),
+                len(outcomes) - len(answered),
             )
         )
     return made
