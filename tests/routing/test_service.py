@@ -565,3 +565,14 @@ async def test_queue_stats_count_the_service_level_of_the_day(desk: Desk, clock:
     assert stats["answered_in_target_today"] == 1  # the slow one waited 30 s, over 20
     assert stats["abandoned_today"] == 1
     assert stats["service_level_today"] == pytest.approx(33.3)
+
+
+async def test_a_queue_switched_off_takes_no_new_contacts(desk: Desk) -> None:
+    main = await desk.queue("main", channels=["chat"], priority=5)
+    spare = await desk.queue("spare", channels=["chat"])
+    first = await desk.contact()
+    assert (await desk.routed(first))["queue"] == "main"
+    await desk.ok("PATCH", f"/queues/{main['id']}", json={"active": False})
+    second = await desk.contact()
+    assert (await desk.routed(second))["queue"] == spare["name"]
+    assert (await desk.routed(first))["queue"] == "main"  # still waits where it was

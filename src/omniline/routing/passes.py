@@ -89,11 +89,14 @@ class _Config:
         return self._open[queue.id]
 
     def queue_for(self, row: Interaction) -> Queue | None:
-        """The queue a contact goes to: the one it names, else the first serving its channel."""
-        if row.queue_id is not None and row.queue_id in self.queues:
-            return self.queues[row.queue_id]
-        if row.queue and row.queue in self.by_name:
-            return self.by_name[row.queue]
+        """The queue a contact goes to: the one it names, else the first serving its channel.
+
+        A queue switched off takes no new contacts; those it holds are still served.
+        """
+        named = self.queues.get(row.queue_id) if row.queue_id is not None else None
+        named = named or (self.by_name.get(row.queue) if row.queue else None)
+        if named is not None and named.active:
+            return named
         serving = [q for q in self.queues.values() if q.active and row.channel in q.channels]
         return min(serving, key=lambda q: (-q.priority, q.name)) if serving else None
 
