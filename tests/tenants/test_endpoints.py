@@ -36,6 +36,25 @@ async def test_bad_time_zone_is_a_clear_422(client: httpx.AsyncClient, world: Wo
     assert "Mars/Olympus" in response.json()["error"]["message"]
 
 
+async def test_business_calendar_is_checked_and_normalised(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    admin = world.auth("admin")
+    bad = await client.patch(
+        "/api/v1/tenants/acme",
+        json={"business_calendar": {"week": {"mon": [["09:00", "25:00"]]}}},
+        headers=admin,
+    )
+    assert bad.status_code == 422
+    assert "25:00" in bad.json()["error"]["message"]
+    hours = {"week": {"mon": [["13:00", "17:00"], ["09:00", "13:00"]]}, "holidays": ["2026-12-25"]}
+    good = await client.patch(
+        "/api/v1/tenants/acme", json={"business_calendar": hours}, headers=admin
+    )
+    assert good.status_code == 200, good.text
+    assert good.json()["business_calendar"]["week"]["mon"] == [["09:00", "17:00"]]  # merged
+
+
 async def test_admin_changes_case_join_window(client: httpx.AsyncClient, world: World) -> None:
     response = await client.patch(
         "/api/v1/tenants/acme", json={"case_join_window_hours": 24}, headers=world.auth("admin")

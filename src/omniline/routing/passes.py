@@ -16,6 +16,7 @@ Status changes are conditional updates (`... WHERE status = 'queued'`), so a con
 ended meanwhile in another transaction is never brought back to life.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
+from omniline.kit.errors import InvalidInput
 from omniline.models import (
     OPEN_INTERACTION_STATUSES,
     Agent,
@@ -45,6 +47,7 @@ from omniline.routing import calendar, engine
 from omniline.routing import repository as repo
 from omniline.routing.table import RoutingTable
 
+log = logging.getLogger(__name__)
 S = InteractionStatus
 INTERACTIONS = Base.metadata.tables["interactions"]
 OPEN_STATUSES = tuple(OPEN_INTERACTION_STATUSES)
@@ -106,8 +109,15 @@ def zone(tenant: Tenant) -> ZoneInfo:
 
 
 def queue_calendar(tenant: Tenant, queue: Queue) -> calendar.Calendar:
+    """The queue's hours (its own, or the tenant's). Calendars are checked when they are
+    saved; one that is not valid (written around the API) counts as always open, so that
+    routing goes on, and is logged."""
     doc = queue.calendar if queue.calendar is not None else tenant.business_calendar
-    return calendar.parse_calendar(doc or {})
+    try:
+        return calendar.parse_calendar(doc or {})
+    except InvalidInput as exc:
+        log.error("routing: queue %s has a calendar that is not valid: %s", queue.id, exc)
+        return calendar.ALWAYS_OPEN
 
 
 def is_written(channel: str) -> bool:

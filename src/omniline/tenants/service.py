@@ -13,6 +13,7 @@ from omniline.journal.work import Work
 from omniline.kit.errors import Conflict, InvalidInput, NotFound
 from omniline.kit.ids import new_id
 from omniline.models import JournalHead, Role, Tenant
+from omniline.routing.calendar import calendar_doc, parse_calendar
 
 DEFAULT_SETTINGS: dict[str, Any] = {"case_join_window_hours": 72}
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -60,7 +61,7 @@ async def create_tenant(
         timezone=timezone,
         default_language=default_language,
         default_region=default_region.upper(),
-        business_calendar=business_calendar or {},
+        business_calendar=checked_calendar(business_calendar or {}),
         settings=dict(DEFAULT_SETTINGS),
         next_case_number=1,
     )
@@ -107,10 +108,17 @@ def tenant_setting(tenant: Tenant, key: str) -> Any:
     return (tenant.settings or {}).get(key, DEFAULT_SETTINGS.get(key))
 
 
+def checked_calendar(doc: dict[str, Any]) -> dict[str, Any]:
+    """A business calendar, validated (a clear 422 if not) and in its normal form."""
+    return calendar_doc(parse_calendar(doc))
+
+
 async def update_tenant(work: Work, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
     """Change a tenant's name, time zone, language, region, calendar or case-join window."""
     if "timezone" in changes:
         check_timezone(changes["timezone"])
+    if changes.get("business_calendar") is not None:
+        changes["business_calendar"] = checked_calendar(changes["business_calendar"])
     window = changes.pop("case_join_window_hours", None)
     for name, value in changes.items():
         setattr(tenant, name, value.upper() if name == "default_region" else value)
