@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from omniline.app import API_ROUTERS
+from omniline.knowledge import articles
 from omniline.models import CustomerIdentity
 from omniline.reasons import service as reasons
 from omniline.routing import service as routing
@@ -40,6 +41,7 @@ async def _objects(
     reason = await reasons.create_reason(work, tenant, code=f"r{uuid.uuid4().hex[:6]}", name="R")
     queue = await routing.create_queue(work, tenant, {"name": f"q{uuid.uuid4().hex[:6]}"})
     profile = await routing.create_profile(work, tenant, {"name": f"p{uuid.uuid4().hex[:6]}"})
+    article = await articles.create_article(work, tenant, title="T", body="<p>b</p>")
     identity = await work.session.scalar(
         select(CustomerIdentity.id).where(
             CustomerIdentity.customer_id == uuid.UUID(landed["customer_id"])
@@ -58,6 +60,7 @@ async def _objects(
         "merge_id": str(uuid.uuid4()),
         "queue_id": str(queue.id),
         "profile_id": str(profile.id),
+        "article_id": str(article.id),
         "user_id": str(world.users["agent" if token == "api" else "other_admin"].id),
     }
 

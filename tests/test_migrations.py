@@ -7,11 +7,15 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from omniline.kit.db import make_engine
-from omniline.models import Base
+from omniline.models import Base, outside_models
 
 
 def _diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    opts = {
+        "compare_type": True,
+        "include_name": lambda name, kind, _: not (kind == "table" and outside_models(name)),
+    }
+    context = MigrationContext.configure(connection, opts=opts)
     return list(compare_metadata(context, Base.metadata))
 
 

@@ -22,6 +22,7 @@ from omniline.customers.endpoints import router as customers_router
 from omniline.inbound.endpoints import router as inbound_router
 from omniline.interactions.endpoints import router as interactions_router
 from omniline.kit.errors import PayloadTooLarge
+from omniline.knowledge.endpoints import router as knowledge_router
 from omniline.realtime.endpoints import router as realtime_router
 from omniline.reasons.endpoints import router as reasons_router
 from omniline.routing.endpoints import router as routing_router
@@ -37,6 +38,7 @@ API_ROUTERS: list[APIRouter] = [
     interactions_router,
     reasons_router,
     routing_router,
+    knowledge_router,
     audit_router,
     realtime_router,
 ]

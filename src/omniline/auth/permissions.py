@@ -32,6 +32,9 @@ class Permission(StrEnum):
     # routing: set up queues and routing profiles; supervise agents and waiting contacts
     ROUTING_MANAGE = "routing.manage"
     ROUTING_SUPERVISE = "routing.supervise"
+    # the knowledge base: read every article (internal ones too); write, publish, link
+    KNOWLEDGE_READ = "knowledge.read"
+    KNOWLEDGE_MANAGE = "knowledge.manage"
 
 
 ALL = frozenset(Permission)
@@ -46,6 +49,7 @@ _WORK = frozenset(
         Permission.MESSAGES_SEND,
         Permission.INBOUND_WRITE,
         Permission.EVENTS_READ,
+        Permission.KNOWLEDGE_READ,
     }
 )
 
@@ -61,11 +65,17 @@ BUILTIN_ROLES: dict[str, frozenset[Permission]] = {
         Permission.AUDIT_READ,
         Permission.REASONS_MANAGE,
         Permission.ROUTING_SUPERVISE,
+        Permission.KNOWLEDGE_MANAGE,
     },
     # agents see contact details they need to answer; documents and address stay masked
     "agent": _WORK | {Permission.PII_PHONE_READ, Permission.PII_EMAIL_READ},
     "planner": frozenset(
-        {Permission.CASES_READ, Permission.INTERACTIONS_READ, Permission.EVENTS_READ}
+        {
+            Permission.CASES_READ,
+            Permission.INTERACTIONS_READ,
+            Permission.EVENTS_READ,
+            Permission.KNOWLEDGE_READ,
+        }
     ),
 }
 

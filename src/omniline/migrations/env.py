@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from omniline.kit.db import make_engine
-from omniline.models import Base
+from omniline.models import Base, outside_models
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,6 +18,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=lambda name, kind, _: not (kind == "table" and outside_models(name)),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -15,6 +15,15 @@ from omniline.models.interaction import (
 )
 from omniline.models.job import Job, JobStatus
 from omniline.models.journal import AuditEntry, Event, JournalHead
+from omniline.models.knowledge import (
+    Article,
+    ArticleKind,
+    ArticleReason,
+    ArticleStatus,
+    ArticleVersion,
+    Audience,
+    outside_models,
+)
 from omniline.models.reason import ContactReason
 from omniline.models.routing import (
     Agent,
@@ -33,6 +42,12 @@ __all__ = [
     "Agent",
     "AgentState",
     "ApiToken",
+    "Article",
+    "ArticleKind",
+    "ArticleReason",
+    "ArticleStatus",
+    "ArticleVersion",
+    "Audience",
     "AuditEntry",
     "AuthorKind",
     "Base",
@@ -63,4 +78,5 @@ __all__ = [
     "RoutingProfile",
     "Tenant",
     "User",
+    "outside_models",
 ]

@@ -1,0 +1,1 @@
+"""The knowledge base: articles, guidelines, search and the self-service portal."""

@@ -1,0 +1,342 @@
+"""Articles and guidelines: write, keep every version, publish, unpublish, roll back, link to
+contact reasons.
+
+The article row holds the newest version (what editors work on); readers see the published
+version, which stays as it was until an editor publishes again. Every change is audited.
+"""
+
+import re
+import uuid
+from datetime import date
+from typing import Any
+
+import nh3
+from sqlalchemy import delete, func, select
+
+from omniline.journal.work import Work
+from omniline.kit.clock import utcnow
+from omniline.kit.errors import Conflict, InvalidInput, NotFound
+from omniline.kit.ids import new_id
+from omniline.models import (
+    Article,
+    ArticleKind,
+    ArticleReason,
+    ArticleStatus,
+    ArticleVersion,
+    Audience,
+    ContactReason,
+    Tenant,
+)
+
+# safe rich text: headings, lists, links, images, emphasis, code, quotes, tables
+ALLOWED_TAGS = {
+    "h1", "h2", "h3", "h4", "p", "br", "hr", "ul", "ol", "li", "a", "img", "strong", "em",
+    "b", "i", "u", "code", "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+_SLUG = re.compile(r"[^a-z0-9]+")
+CONTENT_FIELDS = ("title", "body", "language", "audience", "tags")
+
+
+def clean_html(body: str) -> str:
+    """The body as safe HTML: scripts, event handlers and unknown tags are removed."""
+    return nh3.clean(
+        body,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+
+
+def slug_of(title: str) -> str:
+    """A URL name from a title (letters of any script are kept only if ASCII)."""
+    return _SLUG.sub("-", title.lower()).strip("-")[:100] or "article"
+
+
+async def get_article_or_raise(work: Work, tenant: Tenant, article_id: uuid.UUID) -> Article:
+    row = await work.session.scalar(
+        select(Article).where(Article.tenant_id == tenant.id, Article.id == article_id)
+    )
+    if row is None:
+        raise NotFound("article not found")
+    return row
+
+
+async def list_articles(
+    work: Work,
+    tenant: Tenant,
+    *,
+    status: ArticleStatus | None = None,
+    kind: ArticleKind | None = None,
+    reason_id: uuid.UUID | None = None,
+    language: str | None = None,
+    limit: int = 100,
+    after: uuid.UUID | None = None,
+) -> list[Article]:
+    query = select(Article).where(Article.tenant_id == tenant.id)
+    if status is not None:
+        query = query.where(Article.status == status)
+    if kind is not None:
+        query = query.where(Article.kind == kind)
+    if language is not None:
+        query = query.where(Article.language == language)
+    if reason_id is not None:
+        linked = select(ArticleReason.article_id).where(ArticleReason.reason_id == reason_id)
+        query = query.where(Article.id.in_(linked))
+    if after is not None:
+        query = query.where(Article.id > after)
+    return list(await work.session.scalars(query.order_by(Article.id).limit(limit)))
+
+
+async def _unique_slug(work: Work, tenant: Tenant, wanted: str) -> str:
+    taken = set(
+        await work.session.scalars(
+            select(Article.slug).where(
+                Article.tenant_id == tenant.id, Article.slug.like(f"{wanted}%")
+            )
+        )
+    )
+    slug, n = wanted, 2
+    while slug in taken:
+        slug, n = f"{wanted}-{n}", n + 1
+    return slug
+
+
+async def create_article(
+    work: Work,
+    tenant: Tenant,
+    *,
+    title: str,
+    body: str,
+    kind: ArticleKind = ArticleKind.ARTICLE,
+    language: str | None = None,
+    audience: Audience = Audience.BOTH,
+    tags: list[str] | None = None,
+    owner_id: uuid.UUID | None = None,
+    review_on: date | None = None,
+    slug: str | None = None,
+) -> Article:
+    """A new draft (version 1)."""
+    now = utcnow()
+    if slug is not None and await _slug_taken(work, tenant, slug):
+        raise Conflict(f"an article with slug '{slug}' already exists")
+    row = Article(
+        id=new_id(),
+        tenant_id=tenant.id,
+        slug=slug or await _unique_slug(work, tenant, slug_of(title)),
+        kind=kind,
+        status=ArticleStatus.DRAFT,
+        version=1,
+        title=title.strip(),
+        body=clean_html(body),
+        language=language or tenant.default_language,
+        audience=Audience.INTERNAL if kind == ArticleKind.GUIDELINE else audience,
+        tags=_tags(tags),
+        owner_id=owner_id or work.actor.user_id,
+        review_on=review_on,
+        created_at=now,
+        updated_at=now,
+    )
+    work.session.add(row)
+    await work.session.flush()
+    _new_version(work, row, note="created")
+    _changed(work, row, "knowledge.article_created", {"title": row.title, "kind": row.kind})
+    return row
+
+
+async def _slug_taken(work: Work, tenant: Tenant, slug: str) -> bool:
+    found = await work.session.scalar(
+        select(Article.id).where(Article.tenant_id == tenant.id, Article.slug == slug)
+    )
+    return found is not None
+
+
+def _tags(tags: list[str] | None) -> list[str]:
+    return sorted({t.strip().lower() for t in tags or [] if t.strip()})
+
+
+def _new_version(work: Work, row: Article, note: str) -> ArticleVersion:
+    version = ArticleVersion(
+        id=new_id(),
+        tenant_id=row.tenant_id,
+        article_id=row.id,
+        number=row.version,
+        title=row.title,
+        body=row.body,
+        language=row.language,
+        audience=row.audience,
+        tags=list(row.tags),
+        author_id=work.actor.user_id,
+        note=note[:500],
+        created_at=utcnow(),
+    )
+    work.session.add(version)
+    return version
+
+
+def _changed(work: Work, row: Article, kind: str, data: dict[str, Any]) -> None:
+    data = {"article_id": row.id, "version": row.version, **data}
+    work.emit(row.tenant_id, kind, data)
+    work.audit(row.tenant_id, kind, "article", row.id, data)
+
+
+async def edit_article(
+    work: Work, tenant: Tenant, row: Article, changes: dict[str, Any], *, note: str = ""
+) -> Article:
+    """Save a new version with the changed content (readers keep the published one until the
+    next publish); owner and review date change without a new version."""
+    content = {k: v for k, v in changes.items() if k in CONTENT_FIELDS}
+    if "body" in content:
+        content["body"] = clean_html(content["body"])
+    if "tags" in content:
+        content["tags"] = _tags(content["tags"])
+    if "title" in content:
+        content["title"] = content["title"].strip()
+    if row.kind == ArticleKind.GUIDELINE and content.get("audience", Audience.INTERNAL) not in (
+        Audience.INTERNAL,
+    ):
+        raise InvalidInput("a guideline is for staff: its audience is internal")
+    real = {k: v for k, v in content.items() if getattr(row, k) != v}
+    for key in ("owner_id", "review_on"):
+        if key in changes:
+            setattr(row, key, changes[key])
+    if real:
+        for key, value in real.items():
+            setattr(row, key, value)
+        row.version += 1
+        _new_version(work, row, note or "edited")
+    row.updated_at = utcnow()
+    _changed(work, row, "knowledge.article_edited", {"fields": sorted(real)})
+    return row
+
+
+async def version_of(work: Work, row: Article, number: int) -> ArticleVersion:
+    found = await work.session.scalar(
+        select(ArticleVersion).where(
+            ArticleVersion.article_id == row.id, ArticleVersion.number == number
+        )
+    )
+    if found is None:
+        raise NotFound(f"the article has no version {number} (its newest is {row.version})")
+    return found
+
+
+async def versions(work: Work, row: Article) -> list[ArticleVersion]:
+    return list(
+        await work.session.scalars(
+            select(ArticleVersion)
+            .where(ArticleVersion.article_id == row.id)
+            .order_by(ArticleVersion.number.desc())
+        )
+    )
+
+
+async def publish(work: Work, tenant: Tenant, row: Article) -> Article:
+    """Readers see the newest version from now on."""
+    if not row.title or not row.body.strip():
+        raise InvalidInput("an article needs a title and a body before it is published")
+    row.status, row.published_version, row.published_at = (
+        ArticleStatus.PUBLISHED,
+        row.version,
+        utcnow(),
+    )
+    _changed(work, row, "knowledge.article_published", {})
+    return row
+
+
+async def unpublish(work: Work, tenant: Tenant, row: Article) -> Article:
+    """Readers no longer see it; editors still do, with every version."""
+    if row.status != ArticleStatus.PUBLISHED:
+        raise Conflict(f"the article is {row.status}, not published")
+    row.status, row.published_version = ArticleStatus.UNPUBLISHED, None
+    _changed(work, row, "knowledge.article_unpublished", {})
+    return row
+
+
+async def roll_back(work: Work, tenant: Tenant, row: Article, number: int) -> Article:
+    """Make an earlier version the newest again (as a new version, so nothing is lost); a
+    published article shows it at once."""
+    old = await version_of(work, row, number)
+    for key in CONTENT_FIELDS:
+        setattr(row, key, getattr(old, key))
+    row.version += 1
+    _new_version(work, row, note=f"rolled back to version {number}")
+    row.updated_at = utcnow()
+    if row.status == ArticleStatus.PUBLISHED:
+        row.published_version, row.published_at = row.version, utcnow()
+    _changed(work, row, "knowledge.article_rolled_back", {"to_version": number})
+    return row
+
+
+async def published_content(work: Work, row: Article) -> ArticleVersion | None:
+    """What readers see, or None if the article is not published."""
+    if row.published_version is None:
+        return None
+    return await version_of(work, row, row.published_version)
+
+
+async def set_reasons(
+    work: Work, tenant: Tenant, row: Article, reason_ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Link the article to these contact reasons, in this order (replacing the links)."""
+    if len(set(reason_ids)) != len(reason_ids):
+        raise InvalidInput("a reason is listed twice")
+    known = set(
+        await work.session.scalars(
+            select(ContactReason.id).where(
+                ContactReason.tenant_id == tenant.id, ContactReason.id.in_(reason_ids)
+            )
+        )
+    )
+    missing = [str(r) for r in reason_ids if r not in known]
+    if missing:
+        raise NotFound(f"unknown contact reasons: {', '.join(missing)}")
+    await work.session.execute(delete(ArticleReason).where(ArticleReason.article_id == row.id))
+    for position, reason_id in enumerate(reason_ids):
+        work.session.add(
+            ArticleReason(
+                tenant_id=tenant.id, article_id=row.id, reason_id=reason_id, position=position
+            )
+        )
+    _changed(work, row, "knowledge.article_reasons_set", {"reason_ids": reason_ids})
+    return reason_ids
+
+
+async def reasons_of(work: Work, row: Article) -> list[uuid.UUID]:
+    return list(
+        await work.session.scalars(
+            select(ArticleReason.reason_id)
+            .where(ArticleReason.article_id == row.id)
+            .order_by(ArticleReason.position)
+        )
+    )
+
+
+async def for_reason(
+    work: Work, tenant: Tenant, reason_id: uuid.UUID, *, audiences: tuple[Audience, ...]
+) -> tuple[list[Article], list[Article]]:
+    """A reason's published guidelines and solution articles, in their linked order."""
+    rows = list(
+        await work.session.scalars(
+            select(Article)
+            .join(ArticleReason, ArticleReason.article_id == Article.id)
+            .where(
+                Article.tenant_id == tenant.id,
+                ArticleReason.reason_id == reason_id,
+                Article.status == ArticleStatus.PUBLISHED,
+                Article.audience.in_(audiences),
+            )
+            .order_by(ArticleReason.position)
+        )
+    )
+    guidelines = [a for a in rows if a.kind == ArticleKind.GUIDELINE]
+    return guidelines, [a for a in rows if a.kind == ArticleKind.ARTICLE]
+
+
+async def count_versions(work: Work, row: Article) -> int:
+    found = await work.session.scalar(
+        select(func.count()).where(ArticleVersion.article_id == row.id)
+    )
+    return int(found or 0)

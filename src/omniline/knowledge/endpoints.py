@@ -1,0 +1,186 @@
+"""HTTP endpoints of the knowledge base: articles and guidelines, versions, reasons' solutions."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy.exc import IntegrityError
+
+from omniline.api.deps import CtxDep, IdPath
+from omniline.auth.permissions import Permission
+from omniline.journal.work import Work
+from omniline.kit.errors import Conflict
+from omniline.knowledge import articles
+from omniline.knowledge.schemas import (
+    ArticleCreate,
+    ArticleOut,
+    ArticlePatch,
+    PublishedOut,
+    ReasonsIn,
+    RollbackIn,
+    SolutionsOut,
+    VersionOut,
+)
+from omniline.models import Article, ArticleKind, ArticleStatus, Audience
+from omniline.reasons import service as reasons
+
+router = APIRouter(tags=["knowledge"])
+
+ARTICLES = "/tenants/{tenant}/articles"
+ARTICLE = ARTICLES + "/{article_id}"
+
+
+async def _out(work: Work, row: Article) -> ArticleOut:
+    out = ArticleOut.model_validate(row)
+    out.reason_ids = await articles.reasons_of(work, row)
+    return out
+
+
+@router.get(ARTICLES, response_model=list[ArticleOut], summary="Articles and guidelines")
+async def list_articles(
+    ctx: CtxDep,
+    status: Annotated[ArticleStatus | None, Query()] = None,
+    kind: Annotated[ArticleKind | None, Query()] = None,
+    reason_id: Annotated[IdPath | None, Query()] = None,
+    language: Annotated[str | None, Query(max_length=16)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> list[ArticleOut]:
+    ctx.access.require(Permission.KNOWLEDGE_READ)
+    rows = await articles.list_articles(
+        ctx.work,
+        ctx.tenant,
+        status=status,
+        kind=kind,
+        reason_id=reason_id,
+        language=language,
+        limit=limit,
+    )
+    return [await _out(ctx.work, r) for r in rows]
+
+
+@router.post(ARTICLES, response_model=ArticleOut, status_code=201, summary="Write a draft")
+async def create_article(ctx: CtxDep, body: ArticleCreate) -> ArticleOut:
+    ctx.access.require(Permission.KNOWLEDGE_MANAGE)
+    row = await articles.create_article(
+        ctx.work,
+        ctx.tenant,
+        title=body.title,
+        body=body.body,
+        kind=ArticleKind(body.kind),
+        language=body.language,
+        audience=Audience(body.audience),
+        tags=body.tags,
+        review_on=body.review_on,
+        slug=body.slug,
+    )
+    if body.reason_ids:
+        await articles.set_reasons(ctx.work, ctx.tenant, row, body.reason_ids)
+    out = await _out(ctx.work, row)
+    try:
+        await ctx.work.commit()
+    except IntegrityError as exc:  # the same slug at the same moment
+        await ctx.work.rollback()
+        raise Conflict("an article with this slug already exists") from exc
+    return out
+
+
+@router.get(ARTICLE, response_model=ArticleOut, summary="One article, as editors see it")
+async def get_article(ctx: CtxDep, article_id: IdPath) -> ArticleOut:
+    ctx.access.require(Permission.KNOWLEDGE_READ)
+    return await _out(
+        ctx.work, await articles.get_article_or_raise(ctx.work, ctx.tenant, article_id)
+    )
+
+
+@router.patch(ARTICLE, response_model=ArticleOut, summary="Edit: content changes make a version")
+async def edit_article(ctx: CtxDep, article_id: IdPath, body: ArticlePatch) -> ArticleOut:
+    ctx.access.require(Permission.KNOWLEDGE_MANAGE)
+    row = await articles.get_article_or_raise(ctx.work, ctx.tenant, article_id)
+    await articles.edit_article(ctx.work, ctx.tenant, row, body.changes(), note=body.note)
+    out = await _out(ctx.work, row)
+    await ctx.work.commit()
+    return out
+
+
+@router.get(ARTICLE + "/versions", response_model=list[VersionOut], summary="Every version")
+async def list_versions(ctx: CtxDep, article_id: IdPath) -> list[VersionOut]:
+    ctx.access.require(Permission.KNOWLEDGE_READ)
+    row = await articles.get_article_or_raise(ctx.work, ctx.tenant, article_id)
+    return [VersionOut.model_validate(v) for v in await articles.versions(ctx.work, row)]
+
+
+@router.post(ARTICLE + "/publish", response_model=ArticleOut, summary="Readers see the newest")
+async def publish(ctx: CtxDep, article_id: IdPath) -> ArticleOut:
+    ctx.access.require(Permission.KNOWLEDGE_MANAGE)
+    row = await articles.get_article_or_raise(ctx.work, ctx.tenant, article_id)
+    await articles.publish(ctx.work, ctx.tenant, row)
+    out = await _out(ctx.work, row)
+    await ctx.work.commit()
+    return out
+
+
+@router.post(ARTICLE + "/unpublish", response_model=ArticleOut, summary="Hide from readers")
+async def unpublish(ctx: CtxDep, article_id: IdPath) -> ArticleOut:
+    ctx.access.require(Permission.KNOWLEDGE_MANAGE)
+    row = await articles.get_article_or_raise(ctx.work, ctx.tenant, article_id)
+    await articles.unpublish(ctx.work, ctx.tenant, row)
+    out = await _out(ctx.work, row)
+    await ctx.work.commit()
+    return out
+
+
+@router.post(
+    ARTICLE + "/rollback",
+    response_model=ArticleOut,
+    summary="Make an earlier version the newest again (as a new version)",
+)
+async def roll_back(ctx: CtxDep, article_id: IdPath, body: RollbackIn) -> ArticleOut:
+    ctx.access.require(Permission.KNOWLEDGE_MANAGE)
+    row = await articles.get_article_or_raise(ctx.work, ctx.tenant, article_id)
+    await articles.roll_back(ctx.work, ctx.tenant, row, body.version)
+    out = await _out(ctx.work, row)
+    await ctx.work.commit()
+    return out
+
+
+@router.put(
+    ARTICLE + "/reasons", response_model=ArticleOut, summary="The contact reasons it serves"
+)
+async def set_reasons(ctx: CtxDep, article_id: IdPath, body: ReasonsIn) -> ArticleOut:
+    ctx.access.require(Permission.KNOWLEDGE_MANAGE)
+    row = await articles.get_article_or_raise(ctx.work, ctx.tenant, article_id)
+    await articles.set_reasons(ctx.work, ctx.tenant, row, body.reason_ids)
+    out = await _out(ctx.work, row)
+    await ctx.work.commit()
+    return out
+
+
+@router.get(
+    "/tenants/{tenant}/reasons/{reason_id}/solutions",
+    response_model=SolutionsOut,
+    summary="A reason's guidelines for staff and its published solution articles",
+)
+async def solutions(ctx: CtxDep, reason_id: IdPath) -> SolutionsOut:
+    ctx.access.require(Permission.KNOWLEDGE_READ)
+    await reasons.get_reason_or_raise(ctx.work, ctx.tenant, reason_id)
+    audiences = (Audience.PUBLIC, Audience.INTERNAL, Audience.BOTH)
+    guides, found = await articles.for_reason(ctx.work, ctx.tenant, reason_id, audiences=audiences)
+    return SolutionsOut(
+        reason_id=reason_id,
+        guidelines=[await _published(ctx.work, a) for a in guides],
+        articles=[await _published(ctx.work, a) for a in found],
+    )
+
+
+async def _published(work: Work, row: Article) -> PublishedOut:
+    content = await articles.published_content(work, row)
+    assert content is not None  # only published articles are listed
+    return PublishedOut(
+        id=row.id,
+        slug=row.slug,
+        kind=row.kind,
+        version=content.number,
+        title=content.title,
+        body=content.body,
+        language=content.language,
+        tags=content.tags,
+    )

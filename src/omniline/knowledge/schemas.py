@@ -1,0 +1,117 @@
+"""What the knowledge endpoints read and answer."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Title = Annotated[str, Field(min_length=1, max_length=300)]
+Body = Annotated[str, Field(max_length=200_000, description="HTML; unsafe parts are removed")]
+Language = Annotated[str, Field(min_length=2, max_length=16, pattern=r"^[a-z]{2,3}(-[A-Za-z]+)?$")]
+Tag = Annotated[str, Field(min_length=1, max_length=50)]
+AudienceName = Literal["public", "internal", "both"]
+
+
+class ArticleCreate(BaseModel):
+    """A new article (a solution) or guideline (for staff handling a reason), as a draft."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    body: Body = ""
+    kind: Literal["article", "guideline"] = "article"
+    language: Language | None = None
+    audience: AudienceName = "both"
+    tags: Annotated[list[Tag], Field(max_length=30)] = []
+    slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")] | None = None
+    review_on: date | None = None
+    reason_ids: Annotated[list[uuid.UUID], Field(max_length=50)] = []
+
+
+class ArticlePatch(BaseModel):
+    """Changes to the content make a new version; owner and review date do not."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    body: Body | None = None
+    language: Language | None = None
+    audience: AudienceName | None = None
+    tags: Annotated[list[Tag], Field(max_length=30)] | None = None
+    owner_id: uuid.UUID | None = None
+    review_on: date | None = None
+    note: Annotated[str, Field(max_length=500)] = ""
+
+    def changes(self) -> dict[str, Any]:
+        sent = self.model_dump(include=self.model_fields_set - {"note"})
+        return {k: v for k, v in sent.items() if v is not None or k == "review_on"}
+
+
+class ArticleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    slug: str
+    kind: str
+    status: str
+    version: int
+    published_version: int | None
+    title: str
+    body: str
+    language: str
+    audience: str
+    tags: list[str]
+    owner_id: uuid.UUID | None
+    review_on: date | None
+    created_at: datetime
+    updated_at: datetime | None
+    published_at: datetime | None
+    reason_ids: list[uuid.UUID] = []
+
+
+class VersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    title: str
+    body: str
+    language: str
+    audience: str
+    tags: list[str]
+    author_id: uuid.UUID | None
+    note: str
+    created_at: datetime
+
+
+class RollbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Annotated[int, Field(ge=1)]
+
+
+class ReasonsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason_ids: Annotated[list[uuid.UUID], Field(max_length=50)]
+
+
+class PublishedOut(BaseModel):
+    """An article as readers see it (its published version)."""
+
+    id: uuid.UUID
+    slug: str
+    kind: str
+    version: int
+    title: str
+    body: str
+    language: str
+    tags: list[str]
+
+
+class SolutionsOut(BaseModel):
+    """What staff need for a contact reason: how to handle it, and the articles that solve it."""
+
+    reason_id: uuid.UUID
+    guidelines: list[PublishedOut]
+    articles: list[PublishedOut]
