@@ -7,6 +7,7 @@ version, which stays as it was until an editor publishes again. Every change is 
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,8 @@ from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import Conflict, InvalidInput, NotFound
 from omniline.kit.ids import new_id
+from omniline.knowledge import index
+from omniline.knowledge import text as analysis
 from omniline.models import (
     Article,
     ArticleKind,
@@ -242,6 +245,7 @@ async def publish(work: Work, tenant: Tenant, row: Article) -> Article:
         row.version,
         utcnow(),
     )
+    await index.put(work.session, row, row)
     _changed(work, row, "knowledge.article_published", {})
     return row
 
@@ -251,6 +255,7 @@ async def unpublish(work: Work, tenant: Tenant, row: Article) -> Article:
     if row.status != ArticleStatus.PUBLISHED:
         raise Conflict(f"the article is {row.status}, not published")
     row.status, row.published_version = ArticleStatus.UNPUBLISHED, None
+    await index.remove(work.session, row.id)
     _changed(work, row, "knowledge.article_unpublished", {})
     return row
 
@@ -266,6 +271,7 @@ async def roll_back(work: Work, tenant: Tenant, row: Article, number: int) -> Ar
     row.updated_at = utcnow()
     if row.status == ArticleStatus.PUBLISHED:
         row.published_version, row.published_at = row.version, utcnow()
+        await index.put(work.session, row, row)
     _changed(work, row, "knowledge.article_rolled_back", {"to_version": number})
     return row
 
@@ -340,3 +346,56 @@ async def count_versions(work: Work, row: Article) -> int:
         select(func.count()).where(ArticleVersion.article_id == row.id)
     )
     return int(found or 0)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search result: the article as readers see it, and where the words were found."""
+
+    article: Article
+    content: ArticleVersion
+    score: float
+    snippet: str
+
+
+async def search(
+    work: Work,
+    tenant: Tenant,
+    query: str,
+    *,
+    language: str | None,
+    audiences: tuple[Audience, ...],
+    limit: int = 20,
+) -> tuple[list[Found], list[str]]:
+    """Published articles for a query, best first, with highlighted snippets; and the terms
+    searched (after typo correction). Every word must match; if none does, any word may."""
+    language = language or analysis.guess_language(query)
+    terms = analysis.analyze_query(query, language)
+    terms = await _corrected(work, tenant, terms)
+    hits = await index.search(work.session, tenant.id, terms, audiences=audiences, limit=limit)
+    if not hits and len(terms) > 1:
+        hits = await index.search(
+            work.session, tenant.id, terms, audiences=audiences, limit=limit, any_term=True
+        )
+    found = []
+    for hit in hits:
+        row = await work.session.get(Article, hit.article_id)
+        if row is None or row.published_version is None:
+            continue
+        content = await version_of(work, row, row.published_version)
+        text_of = analysis.plain_text(content.body)
+        snippet = analysis.snippet_html(text_of, terms, content.language)
+        found.append(Found(row, content, hit.score, snippet))
+    return found, terms
+
+
+async def _corrected(work: Work, tenant: Tenant, terms: list[str]) -> list[str]:
+    """Terms the index does not know are replaced by the nearest it does (typos)."""
+    vocabulary = await index.vocabulary(work.session, tenant.id)
+    made = []
+    for term in terms:
+        if term in vocabulary:
+            made.append(term)
+        else:
+            made.append(vocabulary.suggest(term) or term)
+    return made

@@ -17,6 +17,8 @@ from omniline.knowledge.schemas import (
     PublishedOut,
     ReasonsIn,
     RollbackIn,
+    SearchHit,
+    SearchOut,
     SolutionsOut,
     VersionOut,
 )
@@ -152,6 +154,40 @@ async def set_reasons(ctx: CtxDep, article_id: IdPath, body: ReasonsIn) -> Artic
     out = await _out(ctx.work, row)
     await ctx.work.commit()
     return out
+
+
+@router.get(
+    "/tenants/{tenant}/knowledge/search",
+    response_model=SearchOut,
+    summary="Search published articles and guidelines (staff see internal ones too)",
+)
+async def search(
+    ctx: CtxDep,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="words to look for")],
+    language: Annotated[str | None, Query(max_length=16)] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> SearchOut:
+    ctx.access.require(Permission.KNOWLEDGE_READ)
+    audiences = (Audience.PUBLIC, Audience.INTERNAL, Audience.BOTH)
+    found, terms = await articles.search(
+        ctx.work, ctx.tenant, q, language=language, audiences=audiences, limit=limit
+    )
+    return SearchOut(
+        query=q,
+        terms=terms,
+        results=[
+            SearchHit(
+                id=f.article.id,
+                slug=f.article.slug,
+                kind=f.article.kind,
+                title=f.content.title,
+                language=f.content.language,
+                score=f.score,
+                snippet=f.snippet,
+            )
+            for f in found
+        ],
+    )
 
 
 @router.get(

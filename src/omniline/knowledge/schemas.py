@@ -115,3 +115,21 @@ class SolutionsOut(BaseModel):
     reason_id: uuid.UUID
     guidelines: list[PublishedOut]
     articles: list[PublishedOut]
+
+
+class SearchHit(BaseModel):
+    """A published article found: `snippet` is HTML-escaped text with <mark> around matches."""
+
+    id: uuid.UUID
+    slug: str
+    kind: str
+    title: str
+    language: str
+    score: float
+    snippet: str
+
+
+class SearchOut(BaseModel):
+    query: str
+    terms: list[str] = Field(description="the words searched, stemmed and with typos corrected")
+    results: list[SearchHit]

@@ -1,0 +1,615 @@
+# ruff: noqa: RUF001, RUF002 (Cyrillic letters are meant)
+"""Text analysis for knowledge-base search, the same for SQLite FTS5 and PostgreSQL.
+
+Both databases only store and match the terms made here: text is normalised (NFKC, casefold,
+ё -> е), split into words, stripped of stop words and stemmed with Snowball (English, Russian,
+Polish); Latin letters lose their diacritics after stemming, so "platnosc" typed without Polish
+letters meets "płatność". Every term is letters and digits only, so neither the FTS5 unicode61
+tokenizer nor PostgreSQL's 'simple' parser splits it again. Typos are corrected against the
+tenant's vocabulary of indexed terms, and snippets are cut from the original text and escaped.
+
+Words and codes. A hyphenated word gives its joined form and its parts ("Wi-Fi": wifi, wi, fi;
+"A-1234": a1234, 1234), so either spelling finds it; dots and slashes join only when digits are
+involved ("v2.1", "12/05"). Numbers and codes are kept (order ids, error codes, hotline numbers)
+and never stemmed or "corrected"; a run of 13 or more digits (a card number, an IBAN) is
+dropped, so a pasted card number never becomes an index or search term. Words longer than 40
+characters are dropped as noise.
+
+Language. `language` is an ISO code ("en", "pl-PL" and "ru_RU" work too). Cyrillic words are
+stemmed as Russian and Latin words as the article's language (English inside a Russian text),
+so mixed texts behave. None, "" or "und" means unknown: the language is guessed from the text.
+Any other code (e.g. "de") gets normalisation without stop words or stemming.
+"""
+
+import heapq
+import html
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from html.parser import HTMLParser
+
+import snowballstemmer
+
+SUPPORTED_LANGUAGES = ("en", "ru", "pl")
+UNKNOWN_LANGUAGES = frozenset({"", "und", "auto", "xx"})
+MAX_TERM_LENGTH = 40
+MAX_DIGITS = 12  # 13+ digits look like a card number or an account: never a term
+TITLE_WEIGHT = 3  # how many times title terms repeat in `IndexedText.combined`
+TAGS_WEIGHT = 2
+
+_SNOWBALL = {"en": "english", "ru": "russian", "pl": "polish"}
+
+# Stop words: function words that carry no meaning for a help search. Written for this module;
+# stored folded (no diacritics, no apostrophes), as they are compared after folding.
+_STOPWORDS_TEXT = {
+    "en": """a an the and or but nor if then else so than that this these those there here
+        of to in on at by for with from into onto about as per via up out off over under
+        is are was were be been being am do does did done have has had having will would
+        shall should can could may might must it its i me my mine we us our you your yours
+        he him his she her they them their what which who whom whose how when where why
+        not no yes also just only very too any some all each every both either neither
+        please dont doesnt didnt cant cannot wont isnt arent wasnt im ive youre its lets""",
+    "ru": """и а но или либо да же ли ни не нет ну вот это этот эта эти этого этой этим
+        тот та те того той том то так как что чтобы чем где когда куда зачем почему кто
+        в во на с со к ко по за из изо от до у о об обо при для без над под про через
+        между после перед я ты он она оно мы вы они меня мне мной тебя тебе его ему ее ей
+        нас нам вас вам их им ними мой моя мое мои твой ваш ваша ваше ваши наш свой своя
+        свое свои себя себе был была было были быть будет есть уже еще бы ж вы ли также
+        тоже очень все всё весь вся всех можно нужно надо пожалуйста""",
+    "pl": """a i oraz lub albo ani ale lecz czy że ze to ten ta te tego tej tym tę tą ci
+        tamten jak jaki jaka jakie gdzie kiedy dlaczego czemu co kto który która które
+        w we na z do od po przy dla bez pod nad przed przez za o u ku między
+        ja ty on ona ono my wy oni one mnie mi mną cię ciebie tobie go jego mu jemu ją jej
+        nas nam nami was wam wami ich im nimi mój moja moje moi twój twoja twoje nasz
+        nasza nasze wasz wasza wasze swój swoja swoje się sobie siebie jest są był była
+        było byli były być będzie nie tak już jeszcze też także bardzo tylko jeśli jeżeli
+        gdy aby żeby by proszę""",
+}
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_MARKS = "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_JOINERS = "\u00ad\u200c\u200d\u2060"  # soft hyphen, zero-width (non-)joiner, word joiner
+_TOKEN = re.compile(rf"[^\W_](?:[\w{_MARKS}{_JOINERS}]|['’\-‐‑./](?=[^\W_]))*")
+_INVISIBLE = re.compile(rf"[{_MARKS}{_JOINERS}]")
+_PART = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_HYPHENS = frozenset("-‐‑_")
+_LATIN_EXTRA = str.maketrans({"ł": "l", "đ": "d", "ø": "o", "æ": "ae", "œ": "oe", "ı": "i"})
+
+
+def _fold(word: str) -> str:
+    """Latin letters without diacritics, ё as е, no apostrophes: the form terms are kept in."""
+    word = word.replace("ё", "е").replace("'", "")
+    if word.isascii() or _CYRILLIC.search(word):
+        return word
+    decomposed = unicodedata.normalize("NFD", word.translate(_LATIN_EXTRA))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_STOPWORDS = {
+    code: frozenset(_fold(word) for word in words.split())
+    for code, words in _STOPWORDS_TEXT.items()
+}
+
+# Snowball leaves some forms of one verb apart; these few rules join them (stems only).
+# Polish passive participles meet their verb: zablokowan(a) -> zablokow(ać), zmienion(y) ->
+# zmien(ić), opłacon(y) -> opłac(ić). Russian -ова- verbs meet their present tense:
+# заблокирова(ть) -> заблокир(ует).
+_MIN_STEM = 4
+_POLISH_ENDINGS = (("ion", ""), ("an", ""), ("con", "c"), ("zon", "z"), ("żon", "ż"))
+_RUSSIAN_ENDINGS = (("ова", ""), ("ева", ""))
+
+
+def _join_forms(stem: str, language: str) -> str:
+    endings = _POLISH_ENDINGS if language == "pl" else _RUSSIAN_ENDINGS
+    for ending, keep in endings:
+        if stem.endswith(ending) and len(stem) - len(ending) + len(keep) >= _MIN_STEM:
+            return stem[: len(stem) - len(ending)] + keep
+    return stem
+
+
+_local = threading.local()  # Snowball stemmers keep state while stemming: one per thread
+
+
+@lru_cache(maxsize=100_000)
+def _stem(word: str, language: str) -> str:
+    stemmers: dict[str, object] = _local.__dict__.setdefault("stemmers", {})
+    stemmer = stemmers.get(language)
+    if stemmer is None:
+        stemmer = stemmers[language] = snowballstemmer.stemmer(_SNOWBALL[language])
+    stem: str = stemmer.stemWord(word)  # type: ignore[attr-defined]
+    if language in ("pl", "ru"):
+        stem = _join_forms(stem, language)
+    return stem
+
+
+def language_code(language: str | None) -> str | None:
+    """The supported language a code names ("pl-PL" -> "pl"), "" for unknown, None otherwise."""
+    code = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    if code in UNKNOWN_LANGUAGES:
+        return ""
+    return code if code in SUPPORTED_LANGUAGES else None
+
+
+def _word_language(word: str, language: str | None) -> str | None:
+    """Which stemmer and stop words suit a word: by its script, then the text's language."""
+    if language is None:
+        return None
+    if _CYRILLIC.search(word):
+        return "ru"
+    if all(ch.isdigit() or ch.isascii() or "LATIN" in unicodedata.name(ch, "") for ch in word):
+        return language if language in ("en", "pl") else "en"
+    return None
+
+
+def _term(word: str, language: str | None, *, keep_stopwords: bool = False) -> str | None:
+    """The index term of one normalised word, or None when it carries no meaning."""
+    if len(word) > MAX_TERM_LENGTH or (len(word) == 1 and not word.isdigit()):
+        return None
+    folded = _fold(word)
+    digits = sum(ch.isdigit() for ch in folded)
+    if digits > MAX_DIGITS or not folded:
+        return None
+    if digits:
+        return folded
+    lang = _word_language(word, language)
+    if lang is None:
+        return folded
+    if not keep_stopwords and folded in _STOPWORDS[lang]:
+        return None
+    stem = _stem(word.replace("ё", "е"), lang)
+    return _fold(stem) or None
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    start: int
+    end: int
+    words: tuple[str, ...]  # normalised; a compound gives its joined form first, then parts
+
+
+def _tokens(text: str) -> Iterator[_Token]:
+    """Words of the text with their places in it, so snippets can mark the original."""
+    for match in _TOKEN.finditer(text):
+        raw = match.group()
+        normal = _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw).casefold())
+        parts = _PART.findall(normal.replace("’", "'"))
+        if len(parts) <= 1:
+            yield _Token(match.start(), match.end(), tuple(parts))
+        elif any(ch.isdigit() for ch in normal) or any(ch in _HYPHENS for ch in normal):
+            yield _Token(match.start(), match.end(), ("".join(parts), *parts))
+        else:
+            yield from _split_token(match.start(), raw)
+
+
+def _split_token(offset: int, raw: str) -> Iterator[_Token]:
+    """Parts of a token joined by dots or slashes only ("and/or", "e.g."): separate words."""
+    for piece in re.finditer(r"[^./]+", raw):
+        yield from (
+            _Token(offset + piece.start() + t.start, offset + piece.start() + t.end, t.words)
+            for t in _tokens(piece.group())
+        )
+
+
+def _token_terms(token: _Token, language: str | None) -> list[str]:
+    terms = (_term(word, language) for word in token.words)
+    return [term for term in terms if term]
+
+
+def _resolve(language: str | None, text: str) -> str | None:
+    code = language_code(language)
+    return guess_language(text) if code == "" else code
+
+
+def analyze(text: str, language: str | None) -> list[str]:
+    """The terms of a text in order, repeats kept (they count for ranking)."""
+    lang = _resolve(language, text)
+    return [term for token in _tokens(text) for term in _token_terms(token, lang)]
+
+
+# Language guessing: Cyrillic is Russian; Latin text is Polish when it has Polish letters,
+# more Polish than English function words, or Polish-looking spelling; else English.
+_POLISH_LETTERS = re.compile(r"[ąćęłńśźż]")
+_POLISH_SPELLING = re.compile(r"(?:rz|sz|cz|owan|ych|ej|ów|ść|nie|dz|wy|ać|ić)", re.IGNORECASE)
+_ENGLISH_SPELLING = re.compile(r"(?:th|ing|ed\b|tion|ou|ea|ee|oo|ck|ph|wh)", re.IGNORECASE)
+
+
+def guess_language(text: str) -> str:
+    """A guess of the text's language among en, ru and pl, by script and common words."""
+    sample = text[:2000].casefold()
+    cyrillic = len(_CYRILLIC.findall(sample))
+    latin = sum(ch.isascii() and ch.isalpha() for ch in sample)
+    if cyrillic and cyrillic >= latin:
+        return "ru"
+    if _POLISH_LETTERS.search(sample):
+        return "pl"
+    words = [_fold(word) for word in _PART.findall(sample)]
+    polish = sum(2 for w in words if w in _STOPWORDS["pl"] and w not in _STOPWORDS["en"])
+    english = sum(2 for w in words if w in _STOPWORDS["en"] and w not in _STOPWORDS["pl"])
+    polish += sum(len(_POLISH_SPELLING.findall(w)) for w in words)
+    english += sum(len(_ENGLISH_SPELLING.findall(w)) for w in words)
+    return "pl" if polish > english else "en"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedText:
+    """An article's terms per field, space-separated, for FTS5 columns or weighted tsvectors."""
+
+    title: str
+    body: str
+    tags: str
+
+    @property
+    def combined(self) -> str:
+        """One column's worth: title and tag terms repeated so they weigh more."""
+        parts = [self.title] * TITLE_WEIGHT + [self.tags] * TAGS_WEIGHT + [self.body]
+        return " ".join(part for part in parts if part)
+
+
+def index_text(
+    title: str, body_html: str, tags: Sequence[str], language: str | None
+) -> IndexedText:
+    """The analysed form of an article to store in the index (the body is its HTML)."""
+    body = plain_text(body_html)
+    lang = _resolve(language, f"{title}\n{body}")
+    return IndexedText(
+        title=" ".join(analyze(title, lang)),
+        body=" ".join(analyze(body, lang)),
+        tags=" ".join(term for tag in tags for term in analyze(tag, lang)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A search query's terms (each must match) and, while the visitor is still typing, the
+    term of the unfinished last word, for `Vocabulary.complete`."""
+
+    terms: tuple[str, ...]
+    partial: str | None = None
+
+
+def parse_query(query: str, language: str | None, *, typing: bool = False) -> Query:
+    """A query's distinct terms; with `typing`, a last word not yet ended becomes `partial`."""
+    lang = _resolve(language, query)
+    tokens = list(_tokens(query))
+    partial = None
+    if typing and tokens and tokens[-1].end == len(query) and tokens[-1].words:
+        last = tokens.pop()
+        partial = _term(last.words[0], lang, keep_stopwords=True)
+    terms = (term for token in tokens for term in _token_terms(token, lang))
+    return Query(tuple(dict.fromkeys(terms)), partial)
+
+
+def analyze_query(query: str, language: str | None) -> list[str]:
+    """A query's distinct terms, in order, for matching (stop words out)."""
+    return list(parse_query(query, language).terms)
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (adjacent transpositions, optimal string alignment);
+    anything over `limit` is reported as `limit + 1`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    a, b = a[start:], b[start:]
+    while a and b and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+    if not a or not b:
+        return len(a) + len(b) if len(a) + len(b) <= limit else limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, 1):
+            cost = 0 if char_a == char_b else 1
+            best = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                best = min(best, before[j - 2] + 1)
+            current[j] = best
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def max_typos(term: str) -> int:
+    """How many edits a term may be from the word meant: none below 3 letters, 1 up to 5,
+    2 from 6 (terms are stems, already shorter than the words typed)."""
+    if len(term) < 3:
+        return 0
+    return 1 if len(term) <= 5 else 2
+
+
+_PREFIX = 5  # the deletion index covers the first letters of each term only (SymSpell's trick)
+_MAX_DISTANCE = 2
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    found = {word}
+    layer = {word}
+    for _ in range(depth):
+        layer = {w[:i] + w[i + 1 :] for w in layer for i in range(len(w))}
+        found |= layer
+    return found
+
+
+class Vocabulary(Mapping[str, int]):
+    """A tenant's indexed terms with their frequencies, built once, for typo correction and
+    completion. Lookups use a deletion neighbourhood of each term's first letters (SymSpell),
+    so they stay fast on a large vocabulary."""
+
+    def __init__(self, frequencies: Mapping[str, int] | Iterable[tuple[str, int]]) -> None:
+        self._frequencies = dict(frequencies)
+        self._sorted = sorted(self._frequencies)
+        self._by_prefix: dict[str, list[str]] = {}
+        for term in self._sorted:
+            if len(term) >= 2 and not any(ch.isdigit() for ch in term):
+                self._by_prefix.setdefault(term[:_PREFIX], []).append(term)
+        self._neighbours: dict[str, list[str]] = {}
+        for prefix in self._by_prefix:
+            for variant in _deletes(prefix, _MAX_DISTANCE):
+                self._neighbours.setdefault(variant, []).append(prefix)
+
+    def __getitem__(self, term: str) -> int:
+        return self._frequencies[term]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frequencies)
+
+    def __len__(self) -> int:
+        return len(self._frequencies)
+
+    def suggest(self, term: str) -> str | None:
+        """The term itself if known, else the closest known term within `max_typos` edits
+        (fewest edits, then most frequent), else None. Terms with digits are never guessed."""
+        if term in self._frequencies:
+            return term
+        limit = max_typos(term)
+        if limit == 0 or any(ch.isdigit() for ch in term):
+            return None
+        best: tuple[int, int, str] | None = None
+        prefixes = {p for v in _deletes(term[:_PREFIX], limit) for p in self._neighbours.get(v, ())}
+        for prefix in prefixes:
+            for known in self._by_prefix[prefix]:
+                distance = _distance(term, known, limit)
+                if distance <= limit:
+                    rank = (distance, -self._frequencies[known], known)
+                    best = rank if best is None or rank < best else best
+        return None if best is None else best[2]
+
+    def complete(self, partial: str, *, limit: int = 8, scan: int = 5000) -> list[str]:
+        """Known terms an unfinished word may become (they start with it), most frequent
+        first; at most `scan` terms in alphabetical order are considered, to bound the time."""
+        if len(partial) < 2:
+            return [partial] if partial in self._frequencies else []
+        start = _bisect(self._sorted, partial)
+        candidates = []
+        for term in self._sorted[start : start + scan]:
+            if not term.startswith(partial):
+                break
+            candidates.append(term)
+        return heapq.nlargest(limit, candidates, key=lambda t: (self._frequencies[t], t))
+
+
+def _bisect(items: Sequence[str], value: str) -> int:
+    low, high = 0, len(items)
+    while low < high:
+        middle = (low + high) // 2
+        if items[middle] < value:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def correct(terms: Iterable[str], vocabulary: Mapping[str, int]) -> list[str]:
+    """Terms with each unknown one replaced by the closest known term; one with no close
+    match is kept (it finds nothing, which editors want to see). Pass a `Vocabulary` to reuse
+    its index; a plain mapping is indexed on every call."""
+    known = vocabulary if isinstance(vocabulary, Vocabulary) else Vocabulary(vocabulary)
+    return [known.suggest(term) or term for term in terms]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of a snippet as plain, unescaped text; `marked` when it matched the query."""
+
+    text: str
+    marked: bool = False
+
+
+ELLIPSIS = "…"
+
+
+def snippet(
+    text: str, query_terms: Iterable[str], language: str | None, *, length: int = 200
+) -> list[Segment]:
+    """The window of the text, about `length` characters cut at word boundaries, with the most
+    distinct query terms, as segments (unescaped: render them through an escaping template or
+    use `snippet_html`). Without a match it is the start of the text."""
+    lang = _resolve(language, text)
+    wanted = set(query_terms)
+    tokens = list(_tokens(text))
+    matched = [(t, found) for t in tokens if (found := wanted.intersection(_token_terms(t, lang)))]
+    start, end = _widen(tokens, len(text), _window(matched, length), length)
+    segments = [Segment(ELLIPSIS)] if start > 0 else []
+    cursor = start
+    for token, _ in matched:
+        if token.start >= start and token.end <= end:
+            segments += [
+                Segment(text[cursor : token.start]),
+                Segment(text[token.start : token.end], True),
+            ]
+            cursor = token.end
+    segments.append(Segment(text[cursor:end]))
+    if text[end:].strip():
+        segments.append(Segment(ELLIPSIS))
+    return _tidy(segments)
+
+
+def _window(matched: Sequence[tuple[_Token, set[str]]], length: int) -> tuple[int, int] | None:
+    """The span of matches, at most `length` long, with the most distinct terms, then the most
+    matches; the earliest of equals. None without matches."""
+    counts: dict[str, int] = {}
+    best: tuple[int, int, int, int] | None = None  # distinct terms, matches, first, last + 1
+    right = 0
+
+    def count(index: int, step: int) -> None:
+        for term in matched[index][1]:
+            counts[term] = counts.get(term, 0) + step
+
+    for left, (first, _) in enumerate(matched):
+        if right <= left:  # even a word longer than `length` alone is a window
+            count(left, 1)
+            right = left + 1
+        while right < len(matched) and matched[right][0].end - first.start <= length:
+            count(right, 1)
+            right += 1
+        distinct = sum(1 for n in counts.values() if n > 0)
+        if best is None or (distinct, right - left) > best[:2]:
+            best = (distinct, right - left, left, right)
+        count(left, -1)
+    if best is None:
+        return None
+    return matched[best[2]][0].start, matched[best[3] - 1][0].end
+
+
+def _widen(
+    tokens: Sequence[_Token], size: int, span: tuple[int, int] | None, length: int
+) -> tuple[int, int]:
+    """Grow the span of matches (or the text's start) to about `length` with context, a third
+    before and the rest after, cut at word boundaries."""
+    start, end = span or (0, 0)
+    low = max(0, start - max(0, length - (end - start)) // 3)
+    high = min(size, low + max(length, end - low))
+    low = max(0, min(low, high - length))
+    first = 0 if low == 0 else next((t.start for t in tokens if t.start >= low), start)
+    if high == size:
+        return first, size
+    last = max((t.end for t in tokens if t.end <= high), default=high)
+    return first, max(last, end)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _tidy(segments: list[Segment]) -> list[Segment]:
+    """Runs of white space as one space, no empty segments, no space at either end."""
+    tidy = [Segment(_SPACES.sub(" ", s.text), s.marked) for s in segments]
+    tidy = [s for s in tidy if s.text]
+    if tidy:
+        tidy[0] = Segment(tidy[0].text.lstrip(), tidy[0].marked)
+        tidy[-1] = Segment(tidy[-1].text.rstrip(), tidy[-1].marked)
+    return [s for s in tidy if s.text]
+
+
+def snippet_html(
+    text: str, query_terms: Iterable[str], language: str | None, *, length: int = 200
+) -> str:
+    """`snippet` as escaped HTML with matches in <mark>: safe to insert as it is."""
+    return "".join(
+        f"<mark>{html.escape(s.text)}</mark>" if s.marked else html.escape(s.text)
+        for s in snippet(text, query_terms, language, length=length)
+    )
+
+
+_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "ul",
+    }
+)
+_CELLS = frozenset({"td", "th"})
+_HIDDEN = frozenset(
+    {
+        "script",
+        "style",
+        "template",
+        "noscript",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "math",
+        "head",
+        "title",
+        "select",
+    }
+)
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, opening=True)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._tag(tag, opening=False)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _HIDDEN:
+            self._tag(tag, opening=True)
+
+    def _tag(self, tag: str, *, opening: bool) -> None:
+        if tag in _HIDDEN:
+            self.hidden = self.hidden + 1 if opening else max(0, self.hidden - 1)
+        elif tag in _BLOCKS:
+            self.pieces.append("\n")
+        elif tag in _CELLS:
+            self.pieces.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.pieces.append(data)
+
+
+def plain_text(html_text: str) -> str:
+    """The readable text of an HTML fragment: block elements end lines, scripts, styles and
+    other hidden content are dropped, entities decoded, white space tidied."""
+    parser = _TextParser()
+    parser.feed(html_text)
+    parser.close()
+    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parser.pieces).split("\n"))
+    return "\n".join(line for line in lines if line)
