@@ -1,5 +1,6 @@
 """HTTP endpoints of the knowledge base: articles and guidelines, versions, reasons' solutions."""
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -8,18 +9,25 @@ from sqlalchemy.exc import IntegrityError
 from omniline.api.deps import CtxDep, IdPath
 from omniline.auth.permissions import Permission
 from omniline.journal.work import Work
+from omniline.kit.clock import utcnow
 from omniline.kit.errors import Conflict
-from omniline.knowledge import articles
+from omniline.knowledge import articles, feedback
 from omniline.knowledge.schemas import (
     ArticleCreate,
+    ArticleNumbersOut,
     ArticleOut,
     ArticlePatch,
+    FeedbackIn,
+    MissedSearchOut,
     PublishedOut,
+    ReasonRef,
     ReasonsIn,
+    ReportOut,
     RollbackIn,
     SearchHit,
     SearchOut,
     SolutionsOut,
+    UseIn,
     VersionOut,
 )
 from omniline.models import Article, ArticleKind, ArticleStatus, Audience
@@ -172,6 +180,12 @@ async def search(
     found, terms = await articles.search(
         ctx.work, ctx.tenant, q, language=language, audiences=audiences, limit=limit
     )
+    source = "agent" if ctx.access.principal.user is not None else "api"
+    feedback.record_search(
+        ctx.work, ctx.tenant, query=q, terms=terms, language=language, results=len(found),
+        source=source,
+    )  # fmt: skip
+    await ctx.work.commit()
     return SearchOut(
         query=q,
         terms=terms,
@@ -186,6 +200,54 @@ async def search(
                 snippet=f.snippet,
             )
             for f in found
+        ],
+    )
+
+
+@router.post(ARTICLE + "/feedback", status_code=204, summary="Did this help? (staff and systems)")
+async def give_feedback(ctx: CtxDep, article_id: IdPath, body: FeedbackIn) -> None:
+    ctx.access.require(Permission.KNOWLEDGE_READ)
+    row = await articles.get_article_or_raise(ctx.work, ctx.tenant, article_id)
+    source = "agent" if ctx.access.principal.user is not None else "customer"
+    await feedback.give_feedback(
+        ctx.work, ctx.tenant, row, helpful=body.helpful, source=source, comment=body.comment,
+        interaction_id=body.interaction_id,
+    )  # fmt: skip
+    await ctx.work.commit()
+
+
+@router.post(
+    ARTICLE + "/uses", status_code=204, summary="The article was sent or used on a contact"
+)
+async def record_use(ctx: CtxDep, article_id: IdPath, body: UseIn) -> None:
+    ctx.access.require(Permission.KNOWLEDGE_READ)
+    ctx.access.require(Permission.INTERACTIONS_WRITE)
+    row = await articles.get_article_or_raise(ctx.work, ctx.tenant, article_id)
+    await feedback.record_use(
+        ctx.work, ctx.tenant, row, kind=body.kind, interaction_id=body.interaction_id
+    )
+    await ctx.work.commit()
+
+
+@router.get(
+    "/tenants/{tenant}/knowledge/report",
+    response_model=ReportOut,
+    summary="For editors: feedback and use per article, searches that found nothing, reasons "
+    "without a published article",
+)
+async def report(
+    ctx: CtxDep,
+    days: Annotated[int, Query(ge=1, le=366, description="look back this many days")] = 30,
+) -> ReportOut:
+    ctx.access.require(Permission.KNOWLEDGE_MANAGE)
+    since = utcnow() - timedelta(days=days)
+    made = await feedback.report(ctx.work, ctx.tenant, since=since)
+    return ReportOut(
+        since=since,
+        articles=[ArticleNumbersOut(**vars(n)) for n in made.articles],
+        missed_searches=[MissedSearchOut(**vars(m)) for m in made.missed_searches],
+        reasons_without_articles=[
+            ReasonRef(id=i, code=c, name=n) for i, c, n in made.reasons_without_articles
         ],
     )
 

@@ -133,3 +133,53 @@ class SearchOut(BaseModel):
     query: str
     terms: list[str] = Field(description="the words searched, stemmed and with typos corrected")
     results: list[SearchHit]
+
+
+class FeedbackIn(BaseModel):
+    """ "Did this help?" — optionally on the contact it was used for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    helpful: bool
+    comment: Annotated[str, Field(max_length=2000)] = ""
+    interaction_id: uuid.UUID | None = None
+
+
+class UseIn(BaseModel):
+    """The article was sent to the customer, or used by the agent, on a contact."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["sent", "used"]
+    interaction_id: uuid.UUID
+
+
+class ArticleNumbersOut(BaseModel):
+    article_id: uuid.UUID
+    title: str
+    status: str
+    helpful: int
+    not_helpful: int
+    sent: int
+    used: int
+
+
+class MissedSearchOut(BaseModel):
+    query: str
+    times: int
+    last: datetime
+
+
+class ReasonRef(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+
+
+class ReportOut(BaseModel):
+    """What works and what is missing, since `since`."""
+
+    since: datetime
+    articles: list[ArticleNumbersOut]
+    missed_searches: list[MissedSearchOut]
+    reasons_without_articles: list[ReasonRef]

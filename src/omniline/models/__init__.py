@@ -17,11 +17,14 @@ from omniline.models.job import Job, JobStatus
 from omniline.models.journal import AuditEntry, Event, JournalHead
 from omniline.models.knowledge import (
     Article,
+    ArticleFeedback,
     ArticleKind,
     ArticleReason,
     ArticleStatus,
+    ArticleUse,
     ArticleVersion,
     Audience,
+    KnowledgeSearch,
     outside_models,
 )
 from omniline.models.reason import ContactReason
@@ -43,9 +46,11 @@ __all__ = [
     "AgentState",
     "ApiToken",
     "Article",
+    "ArticleFeedback",
     "ArticleKind",
     "ArticleReason",
     "ArticleStatus",
+    "ArticleUse",
     "ArticleVersion",
     "Audience",
     "AuditEntry",
@@ -67,6 +72,7 @@ __all__ = [
     "Job",
     "JobStatus",
     "JournalHead",
+    "KnowledgeSearch",
     "LoginSession",
     "Membership",
     "Message",

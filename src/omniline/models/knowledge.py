@@ -91,3 +91,46 @@ class ArticleReason(TenantMixin, Base):
         Uuid, ForeignKey("contact_reasons.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ArticleFeedback(IdMixin, CreatedMixin, TenantMixin, Base):
+    """ "Did this help?" from a customer or a member of staff."""
+
+    __tablename__ = "article_feedback"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int | None] = mapped_column(Integer)
+    helpful: Mapped[bool]
+    source: Mapped[str] = mapped_column(String(16))  # customer, agent
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class ArticleUse(IdMixin, CreatedMixin, TenantMixin, Base):
+    """An article sent to a customer or used by an agent while handling a contact."""
+
+    __tablename__ = "article_uses"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # sent, used
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+
+
+class KnowledgeSearch(IdMixin, CreatedMixin, TenantMixin, Base):
+    """A search and how many results it had: editors see what people look for in vain."""
+
+    __tablename__ = "knowledge_searches"
+
+    query: Mapped[str] = mapped_column(String(500))
+    terms: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    language: Mapped[str | None] = mapped_column(String(16))
+    results: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))  # agent, portal, api
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
