@@ -60,3 +60,45 @@ async def test_the_report_shows_what_works_and_what_is_missing(
     assert other.status_code == 404
     denied = await client.get(f"{T}/knowledge/report", headers=agent)
     assert denied.status_code == 403
+
+
+async def test_suggestions_put_the_reason_first_then_what_the_words_find(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    editor = world.auth("supervisor")
+    reason = (
+        await client.post(f"{T}/reasons", json={"code": "cards", "name": "Cards"}, headers=editor)
+    ).json()
+    linked = (
+        await client.post(
+            f"{T}/articles",
+            json={"title": "Card guideline", "kind": "guideline", "body": "<p>Ask for ID.</p>",
+                  "reason_ids": [reason["id"]]},
+            headers=editor,
+        )
+    ).json()  # fmt: skip
+    by_words = (
+        await client.post(
+            f"{T}/articles",
+            json={"title": "Forgotten PIN", "body": "<p>Reset your PIN code in the app.</p>"},
+            headers=editor,
+        )
+    ).json()
+    for article in (linked, by_words):
+        await client.post(f"{T}/articles/{article['id']}/publish", headers=editor)
+    landed = await client.post(
+        "/api/v1/inbound",
+        json={"channel": "chat", "external_id": "m1", "reason": "cards",
+              "body": "Hello, I forgot my pin and cannot pay",
+              "sender": {"identities": [{"kind": "email", "value": "ada@ex.com"}]}},
+        headers=world.auth("api"),
+    )  # fmt: skip
+    assert landed.status_code == 200, landed.text
+    iid = landed.json()["interaction_id"]
+    found = await client.get(f"{T}/interactions/{iid}/suggestions", headers=world.auth("agent"))
+    assert found.status_code == 200, found.text
+    assert [(s["id"], s["why"]) for s in found.json()] == [
+        (linked["id"], "reason"),
+        (by_words["id"], "text"),
+    ]
+    assert "<mark>" in found.json()[1]["snippet"]

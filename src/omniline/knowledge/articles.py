@@ -399,3 +399,49 @@ async def _corrected(work: Work, tenant: Tenant, terms: list[str]) -> list[str]:
         else:
             made.append(vocabulary.suggest(term) or term)
     return made
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    article: Article
+    content: ArticleVersion
+    why: str  # "reason" (linked to the contact's reason) or "text" (found from its words)
+    snippet: str
+
+
+async def suggest(
+    work: Work,
+    tenant: Tenant,
+    *,
+    reason_id: uuid.UUID | None,
+    text_of_contact: str,
+    language: str | None,
+    limit: int = 5,
+) -> list[Suggestion]:
+    """The articles most likely to help with a contact: those linked to its reason first, then
+    those its words find (any word; the customer's words rarely match a title exactly)."""
+    made: list[Suggestion] = []
+    seen: set[uuid.UUID] = set()
+    audiences = (Audience.PUBLIC, Audience.INTERNAL, Audience.BOTH)
+    if reason_id is not None:
+        guides, linked = await for_reason(work, tenant, reason_id, audiences=audiences)
+        for row in [*guides, *linked]:
+            content = await published_content(work, row)
+            if content is not None and row.id not in seen:
+                seen.add(row.id)
+                made.append(Suggestion(row, content, "reason", ""))
+    language = language or analysis.guess_language(text_of_contact)
+    terms = analysis.analyze(text_of_contact, language)[:30]
+    terms = list(dict.fromkeys(await _corrected(work, tenant, terms)))
+    hits = await index.search(
+        work.session, tenant.id, terms, audiences=audiences, limit=limit * 2, any_term=True
+    )
+    for hit in hits:
+        found = await work.session.get(Article, hit.article_id)
+        if found is None or found.id in seen or found.published_version is None:
+            continue
+        content = await version_of(work, found, found.published_version)
+        snippet = analysis.snippet_html(analysis.plain_text(content.body), terms, content.language)
+        seen.add(found.id)
+        made.append(Suggestion(found, content, "text", snippet))
+    return made[:limit]

@@ -8,6 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from omniline.api.deps import CtxDep, IdPath
 from omniline.auth.permissions import Permission
+from omniline.cases import service as cases
+from omniline.interactions import service as interactions
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import Conflict
@@ -27,6 +29,7 @@ from omniline.knowledge.schemas import (
     SearchHit,
     SearchOut,
     SolutionsOut,
+    SuggestionOut,
     UseIn,
     VersionOut,
 )
@@ -250,6 +253,39 @@ async def report(
             ReasonRef(id=i, code=c, name=n) for i, c, n in made.reasons_without_articles
         ],
     )
+
+
+@router.get(
+    "/tenants/{tenant}/interactions/{interaction_id}/suggestions",
+    response_model=list[SuggestionOut],
+    summary="Articles likely to help with a contact: its reason's first, then from its words",
+)
+async def suggestions(
+    ctx: CtxDep,
+    interaction_id: IdPath,
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> list[SuggestionOut]:
+    ctx.access.require(Permission.KNOWLEDGE_READ)
+    ctx.access.require(Permission.INTERACTIONS_READ)
+    row = await interactions.get_interaction_or_raise(ctx.work, ctx.tenant, interaction_id)
+    said = await interactions.list_messages(
+        ctx.work.session, row.id, after=None, limit=20, include_internal=False
+    )
+    words = " ".join([row.subject, *(m.body for m in said if m.direction == "inbound")])
+    case = await cases.get_case_or_raise(ctx.work, ctx.tenant, row.case_id)
+    found = await articles.suggest(
+        ctx.work,
+        ctx.tenant,
+        reason_id=row.reason_id or case.reason_id,
+        text_of_contact=words,
+        language=None,
+        limit=limit,
+    )
+    return [
+        SuggestionOut(id=s.article.id, kind=s.article.kind, title=s.content.title, why=s.why,
+                      snippet=s.snippet)
+        for s in found
+    ]  # fmt: skip
 
 
 @router.get(

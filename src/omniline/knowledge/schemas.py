@@ -183,3 +183,13 @@ class ReportOut(BaseModel):
     articles: list[ArticleNumbersOut]
     missed_searches: list[MissedSearchOut]
     reasons_without_articles: list[ReasonRef]
+
+
+class SuggestionOut(BaseModel):
+    """An article likely to help with a contact, and why it is suggested."""
+
+    id: uuid.UUID
+    kind: str
+    title: str
+    why: Literal["reason", "text"]
+    snippet: str
