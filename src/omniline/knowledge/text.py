@@ -26,15 +26,17 @@ import html
 import re
 import threading
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
+from typing import Any
 
 import snowballstemmer
 
 SUPPORTED_LANGUAGES = ("en", "ru", "pl")
-UNKNOWN_LANGUAGES = frozenset({"", "und", "auto", "xx"})
+UNKNOWN_LANGUAGES = frozenset({"", "und", "auto"})
 MAX_TERM_LENGTH = 40
 MAX_DIGITS = 12  # 13+ digits look like a card number or an account: never a term
 TITLE_WEIGHT = 3  # how many times title terms repeat in `IndexedText.combined`
@@ -50,15 +52,15 @@ _STOPWORDS_TEXT = {
         is are was were be been being am do does did done have has had having will would
         shall should can could may might must it its i me my mine we us our you your yours
         he him his she her they them their what which who whom whose how when where why
-        not no yes also just only very too any some all each every both either neither
-        please dont doesnt didnt cant cannot wont isnt arent wasnt im ive youre its lets""",
+        not no yes also just only very too any some all each every both either neither another
+        please dont doesnt didnt cant cannot wont isnt arent wasnt im ive youre lets""",
     "ru": """и а но или либо да же ли ни не нет ну вот это этот эта эти этого этой этим
         тот та те того той том то так как что чтобы чем где когда куда зачем почему кто
         в во на с со к ко по за из изо от до у о об обо при для без над под про через
         между после перед я ты он она оно мы вы они меня мне мной тебя тебе его ему ее ей
         нас нам вас вам их им ними мой моя мое мои твой ваш ваша ваше ваши наш свой своя
-        свое свои себя себе был была было были быть будет есть уже еще бы ж вы ли также
-        тоже очень все всё весь вся всех можно нужно надо пожалуйста""",
+        свое свои себя себе был была было были быть будет есть уже еще бы ж также
+        тоже очень все всё весь вся всех можно нужно надо пожалуйста если""",
     "pl": """a i oraz lub albo ani ale lecz czy że ze to ten ta te tego tej tym tę tą ci
         tamten jak jaki jaka jakie gdzie kiedy dlaczego czemu co kto który która które
         w we na z do od po przy dla bez pod nad przed przez za o u ku między
@@ -66,15 +68,17 @@ _STOPWORDS_TEXT = {
         nas nam nami was wam wami ich im nimi mój moja moje moi twój twoja twoje nasz
         nasza nasze wasz wasza wasze swój swoja swoje się sobie siebie jest są był była
         było byli były być będzie nie tak już jeszcze też także bardzo tylko jeśli jeżeli
-        gdy aby żeby by proszę""",
+        gdy aby żeby by proszę został została zostało zostali zostały zostać""",
 }
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _MARKS = "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _JOINERS = "\u00ad\u200c\u200d\u2060"  # soft hyphen, zero-width (non-)joiner, word joiner
-_TOKEN = re.compile(rf"[^\W_](?:[\w{_MARKS}{_JOINERS}]|['’\-‐‑./](?=[^\W_]))*")
+_RUN = rf"[^\W_][\w{_MARKS}{_JOINERS}]*"  # letters and digits (marks, joiners inside)
+_TOKEN = re.compile(rf"{_RUN}(?:['’\-‐‑./]{_RUN})*")  # joined by ' - . or /
 _INVISIBLE = re.compile(rf"[{_MARKS}{_JOINERS}]")
 _PART = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_PIECE = re.compile(r"[^./]+")
 _HYPHENS = frozenset("-‐‑_")
 _LATIN_EXTRA = str.maketrans({"ł": "l", "đ": "d", "ø": "o", "æ": "ae", "œ": "oe", "ı": "i"})
 
@@ -113,13 +117,12 @@ def _join_forms(stem: str, language: str) -> str:
 _local = threading.local()  # Snowball stemmers keep state while stemming: one per thread
 
 
-@lru_cache(maxsize=100_000)
 def _stem(word: str, language: str) -> str:
-    stemmers: dict[str, object] = _local.__dict__.setdefault("stemmers", {})
+    stemmers: dict[str, Any] = _local.__dict__.setdefault("stemmers", {})
     stemmer = stemmers.get(language)
     if stemmer is None:
         stemmer = stemmers[language] = snowballstemmer.stemmer(_SNOWBALL[language])
-    stem: str = stemmer.stemWord(word)  # type: ignore[attr-defined]
+    stem: str = stemmer.stemWord(word)
     if language in ("pl", "ru"):
         stem = _join_forms(stem, language)
     return stem
@@ -144,6 +147,7 @@ def _word_language(word: str, language: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=100_000)  # words repeat a lot: most are analysed once per process
 def _term(word: str, language: str | None, *, keep_stopwords: bool = False) -> str | None:
     """The index term of one normalised word, or None when it carries no meaning."""
     if len(word) > MAX_TERM_LENGTH or (len(word) == 1 and not word.isdigit()):
@@ -173,24 +177,31 @@ class _Token:
 def _tokens(text: str) -> Iterator[_Token]:
     """Words of the text with their places in it, so snippets can mark the original."""
     for match in _TOKEN.finditer(text):
-        raw = match.group()
-        normal = _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw).casefold())
-        parts = _PART.findall(normal.replace("’", "'"))
-        if len(parts) <= 1:
-            yield _Token(match.start(), match.end(), tuple(parts))
-        elif any(ch.isdigit() for ch in normal) or any(ch in _HYPHENS for ch in normal):
-            yield _Token(match.start(), match.end(), ("".join(parts), *parts))
-        else:
-            yield from _split_token(match.start(), raw)
+        words = _words(match.group())
+        if words is not None:
+            yield _Token(match.start(), match.end(), words)
+            continue
+        for piece in _PIECE.finditer(match.group()):  # plain words joined by dots or slashes
+            words = _words(piece.group()) or tuple(_PART.findall(_normal(piece.group())))
+            yield _Token(match.start() + piece.start(), match.start() + piece.end(), words)
 
 
-def _split_token(offset: int, raw: str) -> Iterator[_Token]:
-    """Parts of a token joined by dots or slashes only ("and/or", "e.g."): separate words."""
-    for piece in re.finditer(r"[^./]+", raw):
-        yield from (
-            _Token(offset + piece.start() + t.start, offset + piece.start() + t.end, t.words)
-            for t in _tokens(piece.group())
-        )
+def _normal(raw: str) -> str:
+    normal = _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw).casefold())
+    return normal.replace("’", "'")
+
+
+@lru_cache(maxsize=100_000)
+def _words(raw: str) -> tuple[str, ...] | None:
+    """A token's normalised words: one, or a compound's joined form and its parts; None when
+    only dots or slashes join plain words, which are then words of their own."""
+    normal = _normal(raw)
+    parts = _PART.findall(normal)
+    if len(parts) <= 1:
+        return tuple(parts)
+    if any(ch.isdigit() or ch in _HYPHENS for ch in normal):
+        return ("".join(parts), *parts)
+    return None
 
 
 def _token_terms(token: _Token, language: str | None) -> list[str]:
@@ -212,7 +223,7 @@ def analyze(text: str, language: str | None) -> list[str]:
 # Language guessing: Cyrillic is Russian; Latin text is Polish when it has Polish letters,
 # more Polish than English function words, or Polish-looking spelling; else English.
 _POLISH_LETTERS = re.compile(r"[ąćęłńśźż]")
-_POLISH_SPELLING = re.compile(r"(?:rz|sz|cz|owan|ych|ej|ów|ść|nie|dz|wy|ać|ić)", re.IGNORECASE)
+_POLISH_SPELLING = re.compile(r"(?:rz|sz|cz|owa|ych|ej|ów|ść|nie|dz|wy|ać|ić)", re.IGNORECASE)
 _ENGLISH_SPELLING = re.compile(r"(?:th|ing|ed\b|tion|ou|ea|ee|oo|ck|ph|wh)", re.IGNORECASE)
 
 
@@ -287,33 +298,29 @@ def analyze_query(query: str, language: str | None) -> list[str]:
     return list(parse_query(query, language).terms)
 
 
-def _distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein distance (adjacent transpositions, optimal string alignment);
-    anything over `limit` is reported as `limit + 1`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    start = 0
-    while start < len(a) and start < len(b) and a[start] == b[start]:
+def within(a: str, b: str, edits: int) -> bool:
+    """Whether two strings are at most `edits` apart in Damerau-Levenshtein distance (letters
+    deleted, added, replaced or two neighbours swapped; optimal string alignment). Equal
+    leading letters are skipped, then each edit is tried at the first difference, which is
+    quick for the one or two edits typo correction allows."""
+    if abs(len(a) - len(b)) > edits:
+        return False
+    start, shorter = 0, min(len(a), len(b))
+    while start < shorter and a[start] == b[start]:
         start += 1
     a, b = a[start:], b[start:]
-    while a and b and a[-1] == b[-1]:
-        a, b = a[:-1], b[:-1]
-    if not a or not b:
-        return len(a) + len(b) if len(a) + len(b) <= limit else limit + 1
-    before: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, 1):
-            cost = 0 if char_a == char_b else 1
-            best = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                best = min(best, before[j - 2] + 1)
-            current[j] = best
-        if min(current) > limit:
-            return limit + 1
-        before, previous = previous, current
-    return min(previous[-1], limit + 1)
+    if a == b:
+        return True
+    if edits == 0:
+        return False
+    less = edits - 1
+    swapped = len(a) > 1 and len(b) > 1 and a[0] == b[1] and a[1] == b[0]
+    return (
+        within(a[1:], b[1:], less)
+        or within(a[1:], b, less)
+        or within(a, b[1:], less)
+        or (swapped and within(a[2:], b[2:], less))
+    )
 
 
 def max_typos(term: str) -> int:
@@ -324,8 +331,28 @@ def max_typos(term: str) -> int:
     return 1 if len(term) <= 5 else 2
 
 
-_PREFIX = 5  # the deletion index covers the first letters of each term only (SymSpell's trick)
-_MAX_DISTANCE = 2
+_WINDOW = 5  # letters at each end of a term that its deletion neighbourhoods cover
+
+
+def _meeting(keys: Iterable[str]) -> dict[str, list[str]]:
+    """Each key's variants with up to two letters deleted, mapped back to the keys: two
+    strings within two edits of each other meet in such a variant (SymSpell)."""
+    variants: dict[str, list[str]] = {}
+    for key in keys:
+        for variant in _deletes(key, 2):
+            variants.setdefault(variant, []).append(key)
+    return variants
+
+
+def _met(word: str, variants: Mapping[str, list[str]]) -> set[str]:
+    return {key for variant in _deletes(word, 2) for key in variants.get(variant, ())}
+
+
+def _script(word: str) -> str | None:
+    """The alphabet a word is written in, for typo correction: Latin, Cyrillic or neither."""
+    if _CYRILLIC.search(word):
+        return "cyrillic"
+    return "latin" if word.isascii() and word.isalpha() else None
 
 
 def _deletes(word: str, depth: int) -> set[str]:
@@ -337,22 +364,41 @@ def _deletes(word: str, depth: int) -> set[str]:
     return found
 
 
+def _edits(word: str, alphabet: str) -> set[str]:
+    """Every string one edit away: a letter deleted, swapped with the next, replaced, added."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return {
+        *(head + tail[1:] for head, tail in splits if tail),
+        *(head + tail[1] + tail[0] + tail[2:] for head, tail in splits if len(tail) > 1),
+        *(head + char + tail[1:] for head, tail in splits if tail for char in alphabet),
+        *(head + char + tail for head, tail in splits for char in alphabet),
+    }
+
+
 class Vocabulary(Mapping[str, int]):
     """A tenant's indexed terms with their frequencies, built once, for typo correction and
-    completion. Lookups use a deletion neighbourhood of each term's first letters (SymSpell),
-    so they stay fast on a large vocabulary."""
+    completion. One edit away is found by trying every edit of the word; two edits away
+    through deletion neighbourhoods (SymSpell) of each term's first and of its last letters,
+    which must both meet the word's; so lookups stay fast on a large vocabulary.
+    Only Latin (ASCII after folding) and Cyrillic terms take part."""
 
     def __init__(self, frequencies: Mapping[str, int] | Iterable[tuple[str, int]]) -> None:
         self._frequencies = dict(frequencies)
         self._sorted = sorted(self._frequencies)
-        self._by_prefix: dict[str, list[str]] = {}
+        alphabets: dict[str, set[str]] = {"latin": set(), "cyrillic": set()}
+        long_terms = []
         for term in self._sorted:
-            if len(term) >= 2 and not any(ch.isdigit() for ch in term):
-                self._by_prefix.setdefault(term[:_PREFIX], []).append(term)
-        self._neighbours: dict[str, list[str]] = {}
-        for prefix in self._by_prefix:
-            for variant in _deletes(prefix, _MAX_DISTANCE):
-                self._neighbours.setdefault(variant, []).append(prefix)
+            script = _script(term)
+            if script is not None:
+                alphabets[script].update(term)
+                if len(term) >= 4:  # a word two edits away from a term of 6+ letters
+                    long_terms.append(term)
+        self._alphabets = {script: "".join(sorted(chars)) for script, chars in alphabets.items()}
+        self._by_head: dict[str, list[tuple[str, str]]] = {}
+        for term in long_terms:
+            self._by_head.setdefault(term[:_WINDOW], []).append((term, term[-_WINDOW:]))
+        self._heads = _meeting(self._by_head)
+        self._tails = _meeting({term[-_WINDOW:] for term in long_terms})
 
     def __getitem__(self, term: str) -> int:
         return self._frequencies[term]
@@ -369,41 +415,46 @@ class Vocabulary(Mapping[str, int]):
         if term in self._frequencies:
             return term
         limit = max_typos(term)
-        if limit == 0 or any(ch.isdigit() for ch in term):
+        script = _script(term)
+        if limit == 0 or script is None:
             return None
-        best: tuple[int, int, str] | None = None
-        prefixes = {p for v in _deletes(term[:_PREFIX], limit) for p in self._neighbours.get(v, ())}
-        for prefix in prefixes:
-            for known in self._by_prefix[prefix]:
-                distance = _distance(term, known, limit)
-                if distance <= limit:
-                    rank = (distance, -self._frequencies[known], known)
-                    best = rank if best is None or rank < best else best
-        return None if best is None else best[2]
+        near = [edit for edit in _edits(term, self._alphabets[script]) if edit in self._frequencies]
+        if near or limit == 1:
+            return min(near, key=lambda t: (-self._frequencies[t], t), default=None)
+        return self._two_edits_away(term) or self._stem_of(term)
+
+    def _stem_of(self, term: str) -> str | None:
+        """The longest known term the word starts with, at most 4 letters shorter: a typo in
+        an ending can keep the stemmer from taking it off ("заблокированя")."""
+        for size in range(len(term) - 1, max(_MIN_STEM, len(term) - 4) - 1, -1):
+            if term[:size] in self._frequencies:
+                return term[:size]
+        return None
+
+    def _two_edits_away(self, term: str) -> str | None:
+        """Terms whose first and whose last letters both meet the word's are the candidates;
+        the exact distance decides among those few."""
+        tails, size = _met(term[-_WINDOW:], self._tails), len(term)
+        found = [
+            known
+            for head in _met(term[:_WINDOW], self._heads)
+            for known, tail in self._by_head[head]
+            if tail in tails and abs(len(known) - size) <= 2 and within(term, known, 2)
+        ]
+        return min(found, key=lambda t: (-self._frequencies[t], t), default=None)
 
     def complete(self, partial: str, *, limit: int = 8, scan: int = 5000) -> list[str]:
         """Known terms an unfinished word may become (they start with it), most frequent
         first; at most `scan` terms in alphabetical order are considered, to bound the time."""
         if len(partial) < 2:
             return [partial] if partial in self._frequencies else []
-        start = _bisect(self._sorted, partial)
+        start = bisect_left(self._sorted, partial)
         candidates = []
         for term in self._sorted[start : start + scan]:
             if not term.startswith(partial):
                 break
             candidates.append(term)
         return heapq.nlargest(limit, candidates, key=lambda t: (self._frequencies[t], t))
-
-
-def _bisect(items: Sequence[str], value: str) -> int:
-    low, high = 0, len(items)
-    while low < high:
-        middle = (low + high) // 2
-        if items[middle] < value:
-            low = middle + 1
-        else:
-            high = middle
-    return low
 
 
 def correct(terms: Iterable[str], vocabulary: Mapping[str, int]) -> list[str]:
