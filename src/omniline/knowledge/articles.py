@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import nh3
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select
 
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
@@ -377,37 +377,16 @@ async def search(
         hits = await index.search(
             work.session, tenant.id, terms, audiences=audiences, limit=limit, any_term=True
         )
-    rows, contents = await _published_many(work, [hit.article_id for hit in hits])
     found = []
     for hit in hits:
-        row = rows.get(hit.article_id)
-        content = contents.get(hit.article_id)
-        if row is None or content is None:
+        row = await work.session.get(Article, hit.article_id)
+        if row is None or row.published_version is None:
             continue
+        content = await version_of(work, row, row.published_version)
         text_of = analysis.plain_text(content.body)
         snippet = analysis.snippet_html(text_of, terms, content.language)
         found.append(Found(row, content, hit.score, snippet))
     return found, terms
-
-
-async def _published_many(
-    work: Work, ids: list[uuid.UUID]
-) -> tuple[dict[uuid.UUID, Article], dict[uuid.UUID, ArticleVersion]]:
-    """Articles and their published versions, in two queries."""
-    if not ids:
-        return {}, {}
-    rows = {a.id: a for a in await work.session.scalars(select(Article).where(Article.id.in_(ids)))}
-    wanted = [(a.id, a.published_version) for a in rows.values() if a.published_version]
-    versions = (
-        await work.session.scalars(
-            select(ArticleVersion).where(
-                tuple_(ArticleVersion.article_id, ArticleVersion.number).in_(wanted)
-            )
-        )
-        if wanted
-        else []
-    )
-    return rows, {v.article_id: v for v in versions}
 
 
 async def _corrected(work: Work, tenant: Tenant, terms: list[str]) -> list[str]:
