@@ -543,6 +543,8 @@ def main(argv: list[str] | None = None) -> None:
             outcomes.append(
                 asyncio.run(run(backend, url if backend == "sqlite" else args.pg_url, args))
             )
+            # each backend's numbers as soon as it is done: a run takes long and may be cut
+            print(table(outcomes[-1:]), file=sys.stderr, flush=True)
     print(table(outcomes))
     if args.phases:
         print()
