@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic.json_schema import models_json_schema
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,11 +24,15 @@ from omniline.inbound.endpoints import router as inbound_router
 from omniline.interactions.endpoints import router as interactions_router
 from omniline.kit.errors import PayloadTooLarge
 from omniline.knowledge.endpoints import router as knowledge_router
+from omniline.portal.endpoints import router as portal_router
 from omniline.realtime.endpoints import router as realtime_router
 from omniline.reasons.endpoints import router as reasons_router
 from omniline.routing.endpoints import router as routing_router
 from omniline.runtime import Runtime
 from omniline.tenants.endpoints import router as tenants_router
+from omniline.web import errors as page_errors
+from omniline.web.portal import router as portal_pages
+from omniline.web.templating import STATIC
 
 API_ROUTERS: list[APIRouter] = [
     auth_router,
@@ -39,6 +44,7 @@ API_ROUTERS: list[APIRouter] = [
     reasons_router,
     routing_router,
     knowledge_router,
+    portal_router,
     audit_router,
     realtime_router,
 ]
@@ -69,6 +75,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
+    page_errors.install(app)
+    app.include_router(portal_pages)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     session_ttl_hours: int = 12
     max_body_bytes: int = 1_000_000
+    # the address customers reach this installation at (links sent to them); else the request's
+    public_url: str | None = None
 
     @cached_property
     def db_url(self) -> str:

@@ -27,6 +27,7 @@ from omniline.models.knowledge import (
     KnowledgeSearch,
     outside_models,
 )
+from omniline.models.portal import CaseLookup, PortalEvent, PortalVisit
 from omniline.models.reason import ContactReason
 from omniline.models.routing import (
     Agent,
@@ -57,6 +58,7 @@ __all__ = [
     "AuthorKind",
     "Base",
     "Case",
+    "CaseLookup",
     "CaseStatus",
     "ChannelAccount",
     "ContactReason",
@@ -76,6 +78,8 @@ __all__ = [
     "LoginSession",
     "Membership",
     "Message",
+    "PortalEvent",
+    "PortalVisit",
     "Priority",
     "Queue",
     "QueueAction",

@@ -15,7 +15,7 @@ from omniline.kit.ids import new_id
 from omniline.models import JournalHead, Role, Tenant
 from omniline.routing.calendar import calendar_doc, parse_calendar
 
-DEFAULT_SETTINGS: dict[str, Any] = {"case_join_window_hours": 72}
+DEFAULT_SETTINGS: dict[str, Any] = {"case_join_window_hours": 72, "portal_enabled": True}
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 

@@ -1,0 +1,1 @@
+"""The self-service portal: public articles, "still need help?", case status, deflection."""

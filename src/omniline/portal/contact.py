@@ -1,0 +1,102 @@
+"""'Still need help?': a web-form message or a callback request from the portal becomes a
+contact, with what the visitor searched and read attached as an internal note for the agent."""
+
+from dataclasses import dataclass
+
+from omniline.channels.base import InboundMessage
+from omniline.customers.service import IdentityClaim
+from omniline.inbound import service as inbound
+from omniline.interactions import service as interactions
+from omniline.journal.work import Work
+from omniline.kit.errors import InvalidInput
+from omniline.kit.ids import new_id
+from omniline.models import AuthorKind, Direction, PortalVisit, Tenant
+from omniline.portal.visits import EventKind, mark_contacted, trail
+
+FORM_CHANNEL = "webform"
+CALLBACK_CHANNEL = "callback"
+MESSAGE_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class ContactForm:
+    """What the visitor filled in; `kind` is "message" or "callback"."""
+
+    kind: str
+    name: str
+    email: str
+    phone: str
+    reason_code: str | None
+    message: str
+    when: str = ""  # a callback's preferred time, in the visitor's words
+
+
+def _claims(form: ContactForm) -> list[IdentityClaim]:
+    claims = []
+    if form.email.strip():
+        claims.append(IdentityClaim("email", form.email.strip()))
+    if form.phone.strip():
+        claims.append(IdentityClaim("phone", form.phone.strip()))
+    return claims
+
+
+def check_form(form: ContactForm) -> None:
+    """A clear 422 for what is missing."""
+    if form.kind == "callback" and not form.phone.strip():
+        raise InvalidInput("give the phone number we should call")
+    if not form.email.strip() and not form.phone.strip():
+        raise InvalidInput("give an e-mail address or a phone number, so we can answer")
+    if form.kind == "message" and not form.message.strip():
+        raise InvalidInput("write what we can help with")
+    if len(form.message) > MESSAGE_LIMIT:
+        raise InvalidInput(f"the message is longer than {MESSAGE_LIMIT} characters")
+
+
+def _body(form: ContactForm) -> str:
+    if form.kind != "callback":
+        return form.message.strip()
+    lines = [f"Please call me back on {form.phone.strip()}."]
+    if form.when.strip():
+        lines.append(f"Best time: {form.when.strip()[:200]}")
+    if form.message.strip():
+        lines.append(form.message.strip())
+    return "\n".join(lines)
+
+
+async def request_contact(
+    work: Work, tenant: Tenant, visit: PortalVisit, form: ContactForm
+) -> inbound.Accepted:
+    """Store the request as an inbound contact (routed like any other) with the visit's trail."""
+    check_form(form)
+    callback = form.kind == "callback"
+    subject = "Callback request" if callback else (form.message.strip().splitlines() or [""])[0]
+    landed = await inbound.accept(
+        work,
+        tenant,
+        InboundMessage(
+            channel=CALLBACK_CHANNEL if callback else FORM_CHANNEL,
+            external_id=f"portal:{new_id()}",
+            sender=_claims(form),
+            sender_name=form.name.strip()[:200],
+            body=_body(form),
+            subject=subject[:120],
+            reason_code=form.reason_code or None,
+        ),
+    )
+    interaction = await interactions.get_interaction_or_raise(work, tenant, landed.interaction_id)
+    context = await trail(work, visit)
+    interactions.add_message(
+        work,
+        tenant,
+        interaction,
+        interactions.NewMessage(
+            direction=Direction.INBOUND,
+            author_kind=AuthorKind.SYSTEM,
+            body=context.as_note(),
+            internal=True,
+        ),
+    )
+    mark_contacted(
+        work, visit, landed.interaction_id, EventKind.CALLBACK if callback else EventKind.CONTACT
+    )
+    return landed

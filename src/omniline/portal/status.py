@@ -1,0 +1,281 @@
+"""Case status for customers: proof of ownership, rate limits, the public view, a reply.
+
+A customer proves a case is theirs with its number and an e-mail address or phone number
+the case's customer is known by, or with a signed link the contact center sent them. Every
+failure looks the same (nothing tells a wrong number from a wrong address) and failures are
+counted per client address and per case number, so guessing runs into the limit quickly.
+"""
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from omniline.cases import service as cases
+from omniline.customers import service as customers
+from omniline.customers.identities import IdentityKind, normalize
+from omniline.interactions import service as interactions
+from omniline.journal.work import Work
+from omniline.kit.clock import utcnow
+from omniline.kit.errors import DomainError, InvalidInput, NotFound, TooManyRequests
+from omniline.kit.ids import new_id
+from omniline.knowledge.text import plain_text
+from omniline.models import (
+    AuthorKind,
+    Case,
+    CaseLookup,
+    CaseStatus,
+    CustomerIdentity,
+    Direction,
+    Interaction,
+    Message,
+    Tenant,
+)
+
+LINK_DAYS = 30
+SESSION_MINUTES = 60
+FAILURE_WINDOW = timedelta(minutes=15)
+CLIENT_FAILURES = 10  # per client address in the window
+NUMBER_FAILURES = 5  # per case number in the window
+STATUS_CHANNEL = "webform"
+MESSAGE_LIMIT = 5000
+
+
+class LookupFailed(DomainError):
+    """The case number and contact detail do not belong together (or either is unknown)."""
+
+    status_code = 404
+    code = "not_found"
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A case the visitor has proven is theirs, and the identity they proved it with."""
+
+    case_id: uuid.UUID
+    customer_id: uuid.UUID
+
+
+class Signer:
+    """Signed, expiring tokens: links sent to customers, and the session after a lookup."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+
+    def _serializer(self, tenant: Tenant, purpose: str) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._secret, salt=f"omniline.{purpose}.{tenant.id}")
+
+    def link(self, tenant: Tenant, case: Case) -> str:
+        """A token for a link to the case's status page (valid LINK_DAYS)."""
+        return self._serializer(tenant, "case-link").dumps([str(case.id), str(case.customer_id)])
+
+    def session(self, tenant: Tenant, proof: Proof) -> str:
+        """A token for the visitor's cookie after a lookup (valid SESSION_MINUTES)."""
+        data = [str(proof.case_id), str(proof.customer_id)]
+        return self._serializer(tenant, "case-session").dumps(data)
+
+    def read_link(self, tenant: Tenant, token: str) -> Proof | None:
+        return self._read(tenant, "case-link", token, LINK_DAYS * 86400)
+
+    def read_session(self, tenant: Tenant, token: str) -> Proof | None:
+        return self._read(tenant, "case-session", token, SESSION_MINUTES * 60)
+
+    def client_key(self, address: str | None) -> str:
+        """A keyed hash of the client's address: counts attempts without keeping addresses."""
+        raw = (address or "unknown").encode()
+        return hmac.new(self._secret.encode(), raw, hashlib.sha256).hexdigest()[:32]
+
+    def _read(self, tenant: Tenant, purpose: str, token: str, max_age: int) -> Proof | None:
+        try:
+            data = self._serializer(tenant, purpose).loads(token, max_age=max_age)
+            return Proof(uuid.UUID(data[0]), uuid.UUID(data[1]))
+        except (BadSignature, SignatureExpired, ValueError, TypeError, IndexError):
+            return None
+
+
+async def _failures(work: Work, tenant: Tenant, since: datetime, *where: object) -> int:
+    found = await work.session.scalar(
+        select(func.count())
+        .select_from(CaseLookup)
+        .where(
+            CaseLookup.tenant_id == tenant.id,
+            CaseLookup.created_at >= since,
+            CaseLookup.succeeded.is_(False),
+            *where,  # type: ignore[arg-type]
+        )
+    )
+    return int(found or 0)
+
+
+async def check_rate(work: Work, tenant: Tenant, client: str, number: int | None) -> None:
+    """429 once a client, or a case number, has failed too often in the last minutes."""
+    since = utcnow() - FAILURE_WINDOW
+    too_many = TooManyRequests(
+        "too many attempts: wait 15 minutes, or use the link we sent you",
+        retry_after=int(FAILURE_WINDOW.total_seconds()),
+    )
+    if await _failures(work, tenant, since, CaseLookup.client == client) >= CLIENT_FAILURES:
+        raise too_many
+    if number is not None and (
+        await _failures(work, tenant, since, CaseLookup.case_number == number) >= NUMBER_FAILURES
+    ):
+        raise too_many
+
+
+def _contact_identity(tenant: Tenant, contact: str) -> tuple[str, str] | None:
+    """The identity a visitor typed: an e-mail address or a phone number, normalised."""
+    contact = contact.strip()
+    kind = IdentityKind.EMAIL if "@" in contact else IdentityKind.PHONE
+    try:
+        return kind.value, normalize(kind, contact, tenant.default_region or "US")
+    except InvalidInput:
+        return None
+
+
+async def look_up(
+    work: Work, tenant: Tenant, *, number_text: str, contact: str, client: str
+) -> Proof:
+    """The case with this number if the contact detail belongs to its customer; else 404.
+
+    The attempt is recorded either way (the caller commits, also when this raises)."""
+    number = (
+        int(number_text.strip().lstrip("#")) if number_text.strip().lstrip("#").isdigit() else None
+    )
+    await check_rate(work, tenant, client, number)
+    identity = _contact_identity(tenant, contact)
+    proof = None
+    if number is not None and identity is not None:
+        proof = await _match(work, tenant, number, *identity)
+    work.session.add(
+        CaseLookup(
+            id=new_id(),
+            tenant_id=tenant.id,
+            client=client,
+            case_number=number,
+            succeeded=proof is not None,
+            created_at=utcnow(),
+        )
+    )
+    if proof is None:
+        raise LookupFailed(
+            "we found no case with that number for that e-mail address or phone number"
+        )
+    return proof
+
+
+async def _match(work: Work, tenant: Tenant, number: int, kind: str, value: str) -> Proof | None:
+    row = (
+        await work.session.execute(
+            select(Case.id, Case.customer_id)
+            .join(
+                CustomerIdentity,
+                (CustomerIdentity.customer_id == Case.customer_id)
+                & (CustomerIdentity.tenant_id == Case.tenant_id),
+            )
+            .where(
+                Case.tenant_id == tenant.id,
+                Case.number == number,
+                CustomerIdentity.kind == kind,
+                CustomerIdentity.value == value,
+            )
+        )
+    ).first()
+    return Proof(row[0], row[1]) if row is not None else None
+
+
+async def proven_case(work: Work, tenant: Tenant, proof: Proof) -> Case:
+    """The case a proof names, if it still belongs to that customer (merges keep it theirs)."""
+    case = await cases.get_case_or_raise(work, tenant, proof.case_id)
+    customer = await customers.get_customer_or_raise(work, tenant, proof.customer_id)
+    owner = await customers.surviving_customer(work, tenant, customer)
+    if case.customer_id not in (proof.customer_id, owner.id):
+        raise NotFound("case not found")
+    return case
+
+
+@dataclass(frozen=True)
+class PublicMessage:
+    at: datetime
+    from_customer: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseView:
+    number: int
+    subject: str
+    status: CaseStatus
+    opened_at: datetime
+    last_activity_at: datetime
+    messages: list[PublicMessage]
+
+
+async def view(work: Work, tenant: Tenant, case: Case, *, via: str) -> CaseView:
+    """What the customer may see of their case: status and the messages that were not
+    internal notes (as plain text). The access is audited."""
+    rows = await work.session.scalars(
+        select(Message)
+        .join(Interaction, Interaction.id == Message.interaction_id)
+        .where(
+            Interaction.tenant_id == tenant.id,
+            Interaction.case_id == case.id,
+            Message.internal.is_(False),
+            Message.author_kind.in_((AuthorKind.CUSTOMER, AuthorKind.AGENT, AuthorKind.BOT)),
+        )
+        .order_by(Message.created_at, Message.id)
+    )
+    messages = [
+        PublicMessage(
+            m.created_at,
+            m.direction == Direction.INBOUND,
+            plain_text(m.body) if "html" in m.content_type else m.body,
+        )
+        for m in rows
+    ]
+    work.audit(tenant.id, "case.status_viewed", "case", case.id, {"via": via})
+    return CaseView(
+        case.number, case.subject, case.status, case.created_at, case.last_activity_at, messages
+    )
+
+
+async def add_message(work: Work, tenant: Tenant, case: Case, proof: Proof, body: str) -> Message:
+    """The customer's message joins the case (a resolved or closed case opens again)."""
+    body = body.strip()
+    if not body:
+        raise InvalidInput("write a message first")
+    if len(body) > MESSAGE_LIMIT:
+        raise InvalidInput(f"the message is longer than {MESSAGE_LIMIT} characters")
+    customer = await customers.get_customer_or_raise(work, tenant, case.customer_id)
+    thread = f"case-status:{case.id}"
+    interaction = await interactions.find_open_interaction(
+        work.session, tenant.id, customer.id, STATUS_CHANNEL, thread
+    )
+    if interaction is None:
+        interaction = interactions.open_interaction(
+            work,
+            tenant,
+            customer,
+            case,
+            channel=STATUS_CHANNEL,
+            direction=Direction.INBOUND,
+            thread_ref=thread,
+            subject=case.subject,
+        )
+    if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED, CaseStatus.PENDING):
+        await cases.set_status(work, tenant, case, CaseStatus.OPEN)
+    case.last_activity_at = utcnow()
+    return interactions.add_message(
+        work,
+        tenant,
+        interaction,
+        interactions.NewMessage(
+            direction=Direction.INBOUND,
+            author_kind=AuthorKind.CUSTOMER,
+            body=body,
+            external_id=f"case-status:{new_id()}",
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Server-rendered pages (the help portal first; the desk and wallboard follow) and their assets."""
