@@ -72,7 +72,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime
     errors.install(app)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
+    )
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     page_errors.install(app)
@@ -93,20 +95,25 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     return app
 
 
+UPLOAD_PATHS = ("/articles/import",)  # endpoints that take files: they have a larger limit
+
+
 class BodyLimit:
     """Refuse request bodies over the limit: by Content-Length at once, or while streaming."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = upload_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        message = f"the request body is larger than {self.limit} bytes"
+        limit = self.upload_limit if scope["path"].endswith(UPLOAD_PATHS) else self.limit
+        message = f"the request body is larger than {limit} bytes"
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             response = JSONResponse(error_body("payload_too_large", message), 413)
             await response(scope, receive, send)
             return
@@ -116,7 +123,7 @@ class BodyLimit:
             nonlocal seen
             event = await receive()
             seen += len(event.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 raise PayloadTooLarge(message)
             return event
 

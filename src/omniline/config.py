@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 1.0
     session_ttl_hours: int = 12
     max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 25_000_000  # file uploads (article import: zips up to 20 MB)
     # the address customers reach this installation at (links sent to them); else the request's
     public_url: str | None = None
 

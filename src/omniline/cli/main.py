@@ -3,6 +3,8 @@
 import asyncio
 import os
 from collections.abc import Callable, Coroutine
+from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -17,10 +19,15 @@ tenants_app = typer.Typer(help="Manage tenants (client projects).", no_args_is_h
 users_app = typer.Typer(help="Manage people and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
+articles_app = typer.Typer(
+    help="Import and export knowledge-base articles as Markdown or HTML files.",
+    no_args_is_help=True,
+)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
+app.add_typer(articles_app, name="articles")
 
 T = TypeVar("T")
 
@@ -250,3 +257,71 @@ def audit_verify() -> None:
 
     if _run(main):
         raise typer.Exit(1)
+
+
+class _Format(StrEnum):
+    MD = "md"
+    HTML = "html"
+
+
+@articles_app.command("export")
+def articles_export(
+    out: Annotated[Path, typer.Argument(help="The zip file to write")],
+    tenant: Annotated[str, typer.Option(help="Tenant slug")],
+    file_format: Annotated[_Format, typer.Option("--format", help="File format")] = _Format.MD,
+    status: Annotated[str | None, typer.Option(help="Only draft, published or unpublished")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only article or guideline")] = None,
+) -> None:
+    """Write a tenant's articles (their newest versions) to a zip of .md or .html files."""
+    from omniline.knowledge import transfer
+    from omniline.models import ArticleKind, ArticleStatus
+    from omniline.tenants.service import get_tenant_or_raise
+
+    try:
+        only_status = ArticleStatus(status) if status else None
+        only_kind = ArticleKind(kind) if kind else None
+    except ValueError as exc:
+        _fail(str(exc))
+
+    async def read(work: "Work") -> bytes:
+        row = await get_tenant_or_raise(work.session, tenant)
+        chosen = transfer.FileFormat(file_format)
+        return await transfer.export_zip(work, row, chosen, status=only_status, kind=only_kind)
+
+    data = _in_work(read)
+    out.write_bytes(data)
+    typer.echo(f"wrote {out} ({len(data):,} bytes)")
+
+
+@articles_app.command("import")
+def articles_import(
+    files: Annotated[list[Path], typer.Argument(help=".md, .html or .zip files")],
+    tenant: Annotated[str, typer.Option(help="Tenant slug")],
+    publish: Annotated[bool, typer.Option(help="Publish each imported article")] = False,
+) -> None:
+    """Create or edit articles from files, as the system; exit 1 if any file failed."""
+    from omniline.knowledge import transfer
+    from omniline.tenants.service import get_tenant_or_raise
+
+    uploads = [
+        transfer.Upload(str(path), _head(path, transfer.MAX_ZIP_BYTES + 1)) for path in files
+    ]
+
+    async def change(work: "Work") -> list[transfer.Result]:
+        row = await get_tenant_or_raise(work.session, tenant)
+        return await transfer.import_files(work, row, uploads, publish=publish)
+
+    results = _in_work(change)
+    for r in results:
+        typer.echo(f"{r.outcome}\t{r.file}\t{r.slug or '-'}\t{r.message}".rstrip())
+    if any(r.outcome == transfer.Outcome.FAILED for r in results):
+        raise typer.Exit(1)
+
+
+def _head(path: Path, limit: int) -> bytes:
+    """At most `limit` bytes of a file (more than the import accepts is refused anyway)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(limit)
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror}")

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from sqlalchemy.exc import IntegrityError
 
 from omniline.api.deps import CtxDep, IdPath
@@ -13,13 +13,14 @@ from omniline.interactions import service as interactions
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import Conflict
-from omniline.knowledge import articles, feedback
+from omniline.knowledge import articles, feedback, transfer
 from omniline.knowledge.schemas import (
     ArticleCreate,
     ArticleNumbersOut,
     ArticleOut,
     ArticlePatch,
     FeedbackIn,
+    ImportResultOut,
     MissedSearchOut,
     PublishedOut,
     ReasonRef,
@@ -94,6 +95,49 @@ async def create_article(ctx: CtxDep, body: ArticleCreate) -> ArticleOut:
         await ctx.work.rollback()
         raise Conflict("an article with this slug already exists") from exc
     return out
+
+
+# export and import come before ARTICLE, whose {article_id} would take "export" for an id
+@router.get(
+    ARTICLES + "/export",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "a zip of files"}},
+    summary="Download articles as a zip of Markdown or HTML files (their newest versions)",
+)
+async def export_articles(
+    ctx: CtxDep,
+    file_format: Annotated[transfer.FileFormat, Query(alias="format")] = transfer.FileFormat.MD,
+    status: Annotated[ArticleStatus | None, Query()] = None,
+    kind: Annotated[ArticleKind | None, Query()] = None,
+) -> Response:
+    ctx.access.require(Permission.KNOWLEDGE_MANAGE)
+    data = await transfer.export_zip(ctx.work, ctx.tenant, file_format, status=status, kind=kind)
+    name = f"{ctx.tenant.slug}-articles-{file_format}.zip"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(data, media_type="application/zip", headers=disposition)
+
+
+@router.post(
+    ARTICLES + "/import",
+    response_model=list[ImportResultOut],
+    summary="Create or edit articles from .md/.html files or zips of them; a result per file",
+)
+async def import_articles(
+    ctx: CtxDep,
+    file: Annotated[
+        list[UploadFile], File(description=".md, .markdown, .html, .htm or .zip; repeat for more")
+    ],
+    publish: Annotated[bool, Form(description="publish each imported article")] = False,
+) -> list[ImportResultOut]:
+    ctx.access.require(Permission.KNOWLEDGE_MANAGE)
+    uploads = [transfer.Upload(f.filename or "upload", await f.read()) for f in file]
+    made = await transfer.import_files(ctx.work, ctx.tenant, uploads, publish=publish)
+    try:
+        await ctx.work.commit()
+    except IntegrityError as exc:  # another editor made the same slug at the same moment
+        await ctx.work.rollback()
+        raise Conflict("an article with one of these slugs was just made: import again") from exc
+    return [ImportResultOut.model_validate(r) for r in made]
 
 
 @router.get(ARTICLE, response_model=ArticleOut, summary="One article, as editors see it")

@@ -193,3 +193,17 @@ class SuggestionOut(BaseModel):
     title: str
     why: Literal["reason", "text"]
     snippet: str
+
+
+class ImportResultOut(BaseModel):
+    """What became of one imported file (a zip's files are listed one by one)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    file: str = Field(description="the file's name; in a zip: the zip's name / the path in it")
+    outcome: Literal["created", "updated", "unchanged", "failed"]
+    message: str = Field(description="why it failed, or what changed")
+    slug: str | None
+    article_id: uuid.UUID | None
+    version: int | None = Field(description="the article's newest version after the import")
+    published: bool = Field(description="readers see the imported version")
