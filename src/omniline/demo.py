@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
-from omniline import demo_routing
+from omniline import demo_knowledge, demo_routing
 from omniline.auth.permissions import DEFAULT_TOKEN_SCOPES
 from omniline.auth.secrets import verify_password
 from omniline.auth.service import Principal, create_api_token, tenants_of
@@ -224,6 +224,7 @@ async def _seed(work: Work) -> Tenant:
         )
         codes = await _create_reasons(work, tenant)
         agents = await _create_agents(work, tenant)
+        await demo_knowledge.seed_knowledge(work, tenant, codes, editor_email=STAFF[1][0])
         seeder = _Seeder(work, tenant, agents, codes)
         for at, step, story in _timeline(_stories(now), now):
             clock.at = at
