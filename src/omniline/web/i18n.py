@@ -1,7 +1,8 @@
 """Translations of the pages: English is the source; catalogs map English text to ru and pl.
 
-Catalogs are JSON files in `locale/`, one per language, keyed by the English text, so a
-translator edits one flat file and a missing entry falls back to English.
+Catalogs are JSON files in `locale/<language>/`, one per part of the product (portal, staff
+pages...), keyed by the English text, so a translator edits flat files and a missing entry
+falls back to English.
 """
 
 import json
@@ -21,12 +22,13 @@ Translate = Callable[..., str]
 
 @cache
 def catalog(language: str) -> Mapping[str, str]:
-    """The language's catalog (empty for English)."""
-    path = LOCALE_DIR / f"{language}.json"
-    if language == "en" or not path.exists():
-        return {}
-    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    """The language's catalog: all its files merged (empty for English)."""
+    merged: dict[str, str] = {}
+    if language == "en" or language not in LANGUAGES:
+        return merged
+    for path in sorted((LOCALE_DIR / language).glob("*.json")):
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
 
 
 def translator(language: str) -> Translate:

@@ -1,0 +1,52 @@
+"""Every text on the pages has its Russian and Polish translation; the language is chosen well."""
+
+import re
+
+import pytest
+from starlette.requests import Request
+
+from omniline.web import i18n
+from omniline.web.templating import TEMPLATES
+
+CALL = re.compile(r"""_\(\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def template_texts() -> set[str]:
+    found = set()
+    for path in TEMPLATES.rglob("*.html"):
+        for double, single in CALL.findall(path.read_text(encoding="utf-8")):
+            text = double or single
+            if not text.endswith(":"):  # prefixes such as "status:" are completed at run time
+                found.add(text)
+    return found
+
+
+@pytest.mark.parametrize("language", ["ru", "pl"])
+def test_every_page_text_is_translated(language: str) -> None:
+    texts = template_texts()
+    assert len(texts) > 40
+    missing = sorted(t for t in texts if t not in i18n.catalog(language))
+    assert missing == [], f"{language} lacks translations"
+    for text, made in i18n.catalog(language).items():
+        assert set(re.findall(r"{\w+}", text)) == set(re.findall(r"{\w+}", made)), text
+
+
+def _request(query: str = "", cookie: str = "", accept: str = "") -> Request:
+    headers = [(b"accept-language", accept.encode())] if accept else []
+    if cookie:
+        headers.append((b"cookie", f"{i18n.COOKIE}={cookie}".encode()))
+    return Request({"type": "http", "query_string": query.encode(), "headers": headers})
+
+
+def test_the_language_comes_from_the_url_the_cookie_the_browser_then_the_tenant() -> None:
+    assert i18n.pick_language(_request("lang=pl", "ru", "ru"), "en") == "pl"
+    assert i18n.pick_language(_request("lang=xx", "ru", "pl"), "en") == "ru"
+    assert i18n.pick_language(_request(accept="de-DE,ru;q=0.8,pl;q=0.9"), "en") == "pl"
+    assert i18n.pick_language(_request(accept="de, fr;q=bad"), "ru") == "ru"
+    assert i18n.pick_language(_request(), "de") == "en"
+
+
+def test_a_missing_translation_falls_back_to_english() -> None:
+    _ = i18n.translator("ru")
+    assert _("Not in any catalog {n}", n=3) == "Not in any catalog 3"
+    assert _("{n} articles", n=3) == "Статей: 3"
