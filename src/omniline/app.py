@@ -32,6 +32,7 @@ from omniline.runtime import Runtime
 from omniline.tenants.endpoints import router as tenants_router
 from omniline.web import errors as page_errors
 from omniline.web.portal import router as portal_pages
+from omniline.web.staff import router as staff_pages
 from omniline.web.templating import STATIC
 
 API_ROUTERS: list[APIRouter] = [
@@ -79,12 +80,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.include_router(router, prefix="/api/v1")
     page_errors.install(app)
     app.include_router(portal_pages)
+    app.include_router(staff_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
-        """Until the agent desktop exists, the front door is the API documentation."""
-        return RedirectResponse("/docs")
+        """The front door is the staff pages (the login page until one logs in)."""
+        return RedirectResponse("/desk")
 
     @app.get("/health", tags=["ops"])
     async def health() -> dict[str, str]:

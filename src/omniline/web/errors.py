@@ -9,9 +9,10 @@ from starlette.responses import Response
 
 from omniline.kit.errors import DomainError
 from omniline.web import i18n
+from omniline.web.staff import LoginNeeded, login_redirect
 from omniline.web.templating import render
 
-PAGE_PREFIXES = ("/help/",)
+PAGE_PREFIXES = ("/help/", "/t/", "/desk", "/login", "/logout")
 Handler = Callable[[Request, Exception], Awaitable[Response] | Response]
 
 
@@ -38,6 +39,8 @@ def install(app: FastAPI) -> None:
             if not request.url.path.startswith(PAGE_PREFIXES):
                 made = json_handler(request, exc)
                 return await made if isinstance(made, Awaitable) else made
+            if isinstance(exc, LoginNeeded):
+                return login_redirect(request)
             status_code, message = _status_and_message(exc)
             language = i18n.pick_language(request, "en")
             parts = request.url.path.split("/")
