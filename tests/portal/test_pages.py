@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from omniline.kit.clock import utcnow
 from omniline.models import Case, Interaction, Message, PortalVisit
-from omniline.portal.visits import VISIT_IDLE
+from omniline.portal.visits import CONTACTS_PER_HOUR, VISIT_IDLE
 from omniline.runtime import Runtime
 from tests.conftest import World
 
@@ -242,3 +242,22 @@ async def test_an_unknown_or_disabled_portal_is_not_found(client: httpx.AsyncCli
     missing = await client.get("/help/nobody")
     assert missing.status_code == 404
     assert "there is no help portal here" in missing.text
+
+
+async def test_one_address_cannot_flood_the_contact_form(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    for i in range(CONTACTS_PER_HOUR + 1):
+        async with httpx.AsyncClient(
+            transport=client._transport, base_url="http://testserver"
+        ) as c:
+            form = await c.get(f"{HELP}/contact")
+            sent = await c.post(
+                f"{HELP}/contact",
+                data={"token": token_of(form.text), "email": f"s{i}@example.com", "message": "hi"},
+            )
+        if i < CONTACTS_PER_HOUR:
+            assert sent.status_code == 200
+    assert sent.status_code == 429
+    assert "please wait before sending more" in sent.text
+    assert 'value="hi"' not in sent.text or "hi</textarea>" in sent.text  # the input is kept

@@ -11,7 +11,7 @@ from omniline.journal.work import Work
 from omniline.kit.errors import InvalidInput
 from omniline.kit.ids import new_id
 from omniline.models import AuthorKind, Direction, PortalVisit, Tenant
-from omniline.portal.visits import EventKind, mark_contacted, trail
+from omniline.portal.visits import EventKind, check_contact_rate, mark_contacted, trail
 
 FORM_CHANNEL = "webform"
 CALLBACK_CHANNEL = "callback"
@@ -68,6 +68,7 @@ async def request_contact(
 ) -> inbound.Accepted:
     """Store the request as an inbound contact (routed like any other) with the visit's trail."""
     check_form(form)
+    await check_contact_rate(work, tenant, visit.client)
     callback = form.kind == "callback"
     subject = "Callback request" if callback else (form.message.strip().splitlines() or [""])[0]
     landed = await inbound.accept(

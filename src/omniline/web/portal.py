@@ -53,7 +53,10 @@ class Portal:
                 visit_id: uuid.UUID | None = uuid.UUID(cookie)
             except ValueError:
                 visit_id = None
-            self.visit = await visits.touch_visit(self.work, self.tenant, visit_id, self.language)
+            client = status.Signer(self.secret).client_key(client_ip(self.request))
+            self.visit = await visits.touch_visit(
+                self.work, self.tenant, visit_id, self.language, client
+            )
         return self.visit
 
     async def undo(self) -> None:
@@ -237,7 +240,7 @@ async def contact_send(
         await portal.undo()
         return portal.page(
             "portal/contact.html",
-            422,
+            exc.status_code,
             kind=form.kind,
             topics=await catalog.contact_topics(portal.work, portal.tenant),
             trail=await visits.trail(portal.work, await portal.begin_visit()),
@@ -347,7 +350,9 @@ async def status_message(
         case = await status.proven_case(portal.work, portal.tenant, proof)
         shown = await status.view(portal.work, portal.tenant, case, via="portal")
         await portal.work.commit()
-        return portal.page("portal/status_case.html", 422, case=shown, error=exc.message)
+        return portal.page(
+            "portal/status_case.html", exc.status_code, case=shown, error=exc.message
+        )
     await portal.work.commit()
     return RedirectResponse(f"{portal.base}/status/case#latest", 303)
 
