@@ -122,6 +122,7 @@ def test_a_customer_follows_and_answers_their_case(browser: Browser, demo: Demo)
     page.get_by_label("Add a message").fill("Thanks, I will wait. <img src=x onerror=alert(1)>")
     page.get_by_role("button", name="Send").click()
     expect(page.locator(".messages li").last).to_contain_text("<img src=x onerror=alert(1)>")
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "portal-case-status")
     watched.assert_clean()
 

@@ -50,3 +50,11 @@ def test_a_missing_translation_falls_back_to_english() -> None:
     _ = i18n.translator("ru")
     assert _("Not in any catalog {n}", n=3) == "Not in any catalog 3"
     assert _("{n} articles", n=3) == "Статей: 3"
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "pl"])
+def test_case_statuses_read_as_words(language: str) -> None:
+    from omniline.models import CaseStatus
+
+    for status in CaseStatus:
+        assert f"status:{status}" in i18n.catalog(language)

@@ -22,9 +22,10 @@ Translate = Callable[..., str]
 
 @cache
 def catalog(language: str) -> Mapping[str, str]:
-    """The language's catalog: all its files merged (empty for English)."""
+    """The language's catalog: all its files merged. English needs entries only for keys
+    that are not themselves English text (such as "status:open")."""
     merged: dict[str, str] = {}
-    if language == "en" or language not in LANGUAGES:
+    if language not in LANGUAGES:
         return merged
     for path in sorted((LOCALE_DIR / language).glob("*.json")):
         merged.update(json.loads(path.read_text(encoding="utf-8")))
