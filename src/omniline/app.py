@@ -31,6 +31,7 @@ from omniline.routing.endpoints import router as routing_router
 from omniline.runtime import Runtime
 from omniline.tenants.endpoints import router as tenants_router
 from omniline.web import errors as page_errors
+from omniline.web.desk import router as desk_pages
 from omniline.web.portal import router as portal_pages
 from omniline.web.staff import router as staff_pages
 from omniline.web.templating import STATIC
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     page_errors.install(app)
     app.include_router(portal_pages)
     app.include_router(staff_pages)
+    app.include_router(desk_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

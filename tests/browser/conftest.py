@@ -90,7 +90,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[De
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, proc, seconds=120)  # the first start seeds the demo
+        try:
+            wait_healthy(url, proc, seconds=120)  # the first start seeds the demo
+        except RuntimeError as exc:
+            log.flush()
+            tail = (data / "server.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{exc}; the server said:\n{tail}") from exc
         login = httpx.post(
             f"{url}/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": DEMO_PASSWORD}
         )
@@ -105,8 +110,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[De
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[Browser]:
+    # per module: while Playwright's sync API is open, its event loop runs in this thread,
+    # and the asyncio tests of the next modules could not start theirs
     with sync_playwright() as playwright:
         made = playwright.chromium.launch(executable_path=chromium, headless=True)
         yield made

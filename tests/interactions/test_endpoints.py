@@ -338,3 +338,26 @@ async def test_other_tenant_gets_404_everywhere(client: httpx.AsyncClient, world
         headers=who,
     )
     assert move.status_code == 404
+
+
+async def test_people_classify_a_contact_when_they_wrap_it_up(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await client.post(
+        f"{TENANT}/reasons", json={"code": "cards", "name": "Cards"}, headers=world.auth("admin")
+    )
+    iid = (await inbound(client, world, "w1"))["interaction_id"]
+    await step(client, world, iid, "answered")
+    await step(client, world, iid, "ended")
+    bare = await step(client, world, iid, "wrapped_up")
+    assert bare.status_code == 422
+    assert "classify the contact" in bare.json()["error"]["message"]
+    by_system = await client.post(
+        f"{URL}/{iid}/steps", json={"step": "wrapped_up"}, headers=world.auth("api")
+    )
+    assert by_system.status_code == 200  # a system (a CTI, an import) may leave it open
+    other = (await inbound(client, world, "w2", email="bo@example.com"))["interaction_id"]
+    await step(client, world, other, "answered")
+    await step(client, world, other, "ended")
+    classified = await step(client, world, other, "wrapped_up", reason_code="cards")
+    assert classified.status_code == 200

@@ -46,6 +46,8 @@ class Scene:
         try:
             tenant = await work.session.get(Tenant, self.tenant_id)
             assert tenant is not None
+            # about snapshots, not classification: wrap-ups here need no contact reason
+            tenant.settings = {**tenant.settings, "wrap_up_reason_required": False}
             await change(work, tenant)
             await work.commit()
         finally:

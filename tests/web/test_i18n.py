@@ -58,3 +58,11 @@ def test_case_statuses_read_as_words(language: str) -> None:
 
     for status in CaseStatus:
         assert f"status:{status}" in i18n.catalog(language)
+
+
+@pytest.mark.parametrize("language", ["ru", "pl"])
+def test_the_desk_scripts_texts_are_translated(language: str) -> None:
+    from omniline.web.desk import SCRIPT_TEXTS
+
+    catalog = i18n.catalog(language)
+    assert [t for t in SCRIPT_TEXTS if t not in catalog] == []

@@ -24,7 +24,7 @@ async def test_pages_send_strangers_to_the_login_and_back(
     assert done.headers["location"] == "/desk"
     projects = await client.get("/desk")
     assert projects.status_code == 200
-    assert 'href="/t/acme/knowledge"' in projects.text
+    assert 'href="/t/acme/desk"' in projects.text
     assert "Globex" not in projects.text  # not a project of theirs
     out = await client.post("/logout")
     assert out.status_code == 303

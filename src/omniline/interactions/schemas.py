@@ -40,6 +40,8 @@ class InteractionOut(BaseModel):
     ended_at: datetime | None
     wrapped_up_at: datetime | None
     last_message_at: datetime | None
+    offer_expires_at: datetime | None = None
+    wrap_up_due_at: datetime | None = None
 
 
 class MessageOut(BaseModel):

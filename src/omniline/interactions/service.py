@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from omniline.cases import service as cases
 from omniline.interactions import repository
+from omniline.journal.actor import ActorType
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import Conflict, InvalidInput, NotFound
@@ -27,6 +28,7 @@ from omniline.models import (
     Tenant,
 )
 from omniline.reasons import service as reasons
+from omniline.tenants.service import tenant_setting
 
 get_interaction = repository.get_interaction
 list_interactions = repository.list_interactions
@@ -275,6 +277,7 @@ async def do_step(
         raise InvalidInput(f"a queue can only be named with the steps {', '.join(QUEUEING_STEPS)}")
     _check_routing_owns(interaction, name)
     reason_id = await reasons.reason_id_for_code(work, tenant, reason_code)
+    _check_classified(work, tenant, interaction, name, reason_id)
     data: dict[str, Any] = {}
     if name == "answered" and work.actor.user_id is not None:
         data["agent_id"] = work.actor.user_id
@@ -296,6 +299,19 @@ async def do_step(
         interaction.wrap_up_due_at = None
     work.audit(tenant.id, f"interaction.{name}", "interaction", interaction.id, data)
     return interaction
+
+
+def _check_classified(
+    work: Work, tenant: Tenant, interaction: Interaction, name: str, reason_id: uuid.UUID | None
+) -> None:
+    """A person wrapping up must classify the contact (tenant setting, on by default);
+    systems (API tokens) and timed wrap-ups may leave it unclassified."""
+    if name != "wrapped_up" or reason_id is not None or interaction.reason_id is not None:
+        return
+    if work.actor.type is ActorType.USER and tenant_setting(tenant, "wrap_up_reason_required"):
+        raise InvalidInput(
+            "classify the contact: send the contact reason's code (reason_code) with the wrap-up"
+        )
 
 
 # steps that routing takes for contacts it routes (offers, accepting them, queueing)

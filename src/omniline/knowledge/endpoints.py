@@ -3,16 +3,16 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from sqlalchemy.exc import IntegrityError
 
-from omniline.api.deps import CtxDep, IdPath
+from omniline.api.deps import CtxDep, IdPath, get_runtime
 from omniline.auth.permissions import Permission
 from omniline.cases import service as cases
 from omniline.interactions import service as interactions
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
-from omniline.kit.errors import Conflict
+from omniline.kit.errors import Conflict, InvalidInput
 from omniline.knowledge import articles, feedback, transfer
 from omniline.knowledge.schemas import (
     ArticleCreate,
@@ -29,11 +29,13 @@ from omniline.knowledge.schemas import (
     RollbackIn,
     SearchHit,
     SearchOut,
+    SentArticleOut,
     SolutionsOut,
     SuggestionOut,
     UseIn,
     VersionOut,
 )
+from omniline.knowledge.text import plain_text
 from omniline.models import Article, ArticleKind, ArticleStatus, Audience
 from omniline.reasons import service as reasons
 
@@ -362,3 +364,32 @@ async def _published(work: Work, row: Article) -> PublishedOut:
         language=content.language,
         tags=content.tags,
     )
+
+
+@router.post(
+    "/tenants/{tenant}/interactions/{interaction_id}/articles/{article_id}/send",
+    response_model=SentArticleOut,
+    status_code=201,
+    summary="Send a published public article to the customer in the contact's channel",
+)
+async def send_article(
+    request: Request, ctx: CtxDep, interaction_id: IdPath, article_id: IdPath
+) -> SentArticleOut:
+    ctx.access.require(Permission.KNOWLEDGE_READ)
+    ctx.access.require(Permission.MESSAGES_SEND)
+    row = await interactions.get_interaction_or_raise(ctx.work, ctx.tenant, interaction_id)
+    article = await articles.get_article_or_raise(ctx.work, ctx.tenant, article_id)
+    content = await articles.published_content(ctx.work, article)
+    if (
+        content is None
+        or article.kind != ArticleKind.ARTICLE
+        or article.audience == Audience.INTERNAL
+    ):
+        raise InvalidInput("only published articles for customers can be sent to a customer")
+    root = (get_runtime(request).settings.public_url or str(request.base_url)).rstrip("/")
+    link = f"{root}/help/{ctx.tenant.slug}/articles/{article.slug}"
+    text = f"{content.title}\n\n{plain_text(content.body)}\n\n{link}"
+    message = interactions.reply(ctx.work, ctx.tenant, row, body=text)
+    await feedback.record_use(ctx.work, ctx.tenant, article, kind="sent", interaction_id=row.id)
+    await ctx.work.commit()
+    return SentArticleOut(message_id=message.id, title=content.title, link=link)

@@ -207,3 +207,11 @@ class ImportResultOut(BaseModel):
     article_id: uuid.UUID | None
     version: int | None = Field(description="the article's newest version after the import")
     published: bool = Field(description="readers see the imported version")
+
+
+class SentArticleOut(BaseModel):
+    """The reply that carried an article to the customer."""
+
+    message_id: uuid.UUID
+    title: str
+    link: str

@@ -118,3 +118,8 @@ async def _check_no_cycle(
         if current == reason_id:
             raise InvalidInput("a reason cannot be placed under itself or its own sub-reason")
         current = (await _parent_or_raise(work, tenant, current)).parent_id
+
+
+async def list_active(work: Work, tenant: Tenant) -> list[ContactReason]:
+    """The tenant's active reasons (for choosing one), parents and children alike."""
+    return [r for r in await repository.list_reasons(work.session, tenant.id) if r.active]

@@ -15,7 +15,11 @@ from omniline.kit.ids import new_id
 from omniline.models import JournalHead, Role, Tenant
 from omniline.routing.calendar import calendar_doc, parse_calendar
 
-DEFAULT_SETTINGS: dict[str, Any] = {"case_join_window_hours": 72, "portal_enabled": True}
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "case_join_window_hours": 72,
+    "portal_enabled": True,
+    "wrap_up_reason_required": True,
+}
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 

@@ -1,0 +1,430 @@
+// The agent desktop's live part: offers, conversations in tabs, replies, wrap-up, knowledge.
+// Everything goes through the public API and the tenant's WebSocket; the server checks rights.
+// Data from people is only ever put into the page with textContent.
+
+const data = JSON.parse(document.getElementById("desk-data").textContent);
+const T = (text) => data.texts[text] || text;
+const ME = data.me.id;
+const API = `/api/v1/tenants/${data.tenant}`;
+const MINE = new Set(["active", "held", "ended"]);
+
+const offers = new Map(); // interaction id -> {row, timer, node}
+const convs = new Map(); // interaction id -> {row, node, tab}
+let current = null;
+let lastEventId = null;
+let socket = null;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+async function api(method, path, body) {
+  const response = await fetch(API + path, {
+    method,
+    credentials: "same-origin",
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  const doc = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new Error(doc?.error?.message || response.statusText);
+  return doc;
+}
+
+function say(node, message, kind = "error") {
+  node.textContent = message;
+  node.className = kind;
+}
+
+// --- state ---------------------------------------------------------------------------
+
+const stateSelect = document.getElementById("state");
+stateSelect.value = data.state.state === "break" ? `break:${data.state.reason}` : data.state.state;
+stateSelect.addEventListener("change", async () => {
+  const [state, reason] = stateSelect.value.split(":");
+  try {
+    await api("PUT", `/agents/${ME}/state`, { state, reason: reason || null });
+  } catch (error) {
+    say(document.getElementById("connection"), error.message);
+  }
+});
+
+// --- offers ----------------------------------------------------------------------------
+
+function showOffer(row) {
+  if (offers.has(row.id)) return;
+  const left = el("span", { class: "left" });
+  const node = el(
+    "div",
+    { class: "offer", role: "alert", "data-interaction": row.id },
+    el("strong", { text: `${T("New contact")}: ${row.channel}` }),
+    el("span", { class: "subject", text: row.subject || "" }),
+    left,
+    el("button", { type: "button", class: "accept", text: T("Accept"), onclick: () => answer(row.id, "accept") }),
+    el("button", { type: "button", class: "secondary", text: T("Decline"), onclick: () => answer(row.id, "decline") }),
+  );
+  const expires = row.offer_expires_at ? Date.parse(row.offer_expires_at) : null;
+  const tick = () => {
+    if (expires === null) return;
+    const seconds = Math.max(0, Math.round((expires - Date.now()) / 1000));
+    left.textContent = `${seconds} ${T("seconds left")}`;
+  };
+  tick();
+  const timer = setInterval(tick, 1000);
+  offers.set(row.id, { row, timer, node });
+  document.getElementById("offers").append(node);
+  node.querySelector("button.accept").focus();
+}
+
+function dropOffer(id) {
+  const offer = offers.get(id);
+  if (!offer) return;
+  clearInterval(offer.timer);
+  offer.node.remove();
+  offers.delete(id);
+}
+
+async function answer(id, verb) {
+  try {
+    await api("POST", `/interactions/${id}/${verb}`);
+    dropOffer(id);
+    if (verb === "accept") await refresh(id, true);
+  } catch (error) {
+    say(document.getElementById("connection"), error.message);
+    dropOffer(id);
+  }
+}
+
+// --- conversations ---------------------------------------------------------------------
+
+async function refresh(id, focus = false) {
+  let row;
+  try {
+    row = await api("GET", `/interactions/${id}`);
+  } catch {
+    return;
+  }
+  if (row.status === "offered" && row.agent_id === ME) showOffer(row);
+  else dropOffer(id);
+  if (row.agent_id === ME && MINE.has(row.status)) {
+    if (!convs.has(id)) openConversation(row);
+    else updateConversation(convs.get(id), row);
+    if (focus) select(id);
+  } else if (convs.has(id)) {
+    closeConversation(id);
+  }
+}
+
+function openConversation(row) {
+  const tab = el("button", {
+    type: "button", role: "tab", class: "tab", "aria-selected": "false", "data-interaction": row.id,
+    text: row.subject || row.channel, onclick: () => select(row.id),
+  });
+  const conv = { row, tab, node: buildConversation(row) };
+  convs.set(row.id, conv);
+  document.getElementById("tabs").append(tab);
+  document.getElementById("work").append(conv.node);
+  document.getElementById("empty").hidden = true;
+  loadCustomer(conv);
+  loadMessages(conv);
+  loadKnowledge(conv);
+  updateConversation(conv, row);
+  if (!current) select(row.id);
+}
+
+function closeConversation(id) {
+  const conv = convs.get(id);
+  conv.tab.remove();
+  conv.node.remove();
+  clearInterval(conv.wrapTimer);
+  convs.delete(id);
+  if (current === id) {
+    current = null;
+    const next = convs.keys().next();
+    if (!next.done) select(next.value);
+  }
+  document.getElementById("empty").hidden = convs.size > 0;
+}
+
+function select(id) {
+  current = id;
+  for (const [key, conv] of convs) {
+    const on = key === id;
+    conv.tab.setAttribute("aria-selected", on ? "true" : "false");
+    conv.node.hidden = !on;
+  }
+}
+
+function buildConversation(row) {
+  const reasonSelect = el("select", { name: "reason", required: true },
+    el("option", { value: "", text: T("Reason (required)") }),
+    ...data.reasons.map((r) => el("option", { value: r.code, text: r.label })));
+  const canned = el("select", { name: "canned", "aria-label": T("Canned response") },
+    el("option", { value: "", text: T("Canned response") }),
+    ...data.canned.map((c, i) => el("option", { value: String(i), text: c.title })));
+  const text = el("textarea", { name: "body", rows: "3", "aria-label": T("Reply") });
+  const internal = el("input", { type: "checkbox", name: "internal" });
+  const status = el("p", { role: "status", class: "muted" });
+  const queue = el("select", { name: "queue", "aria-label": T("Transfer to queue") },
+    ...data.queues.map((q) => el("option", { value: q.id, text: q.name })));
+  const node = el("section", { class: "conversation", role: "tabpanel", "data-interaction": row.id },
+    el("div", { class: "thread" },
+      el("h2", { class: "title" }),
+      el("ol", { class: "messages", "aria-label": T("Messages") }),
+      el("form", { class: "reply", onsubmit: (e) => { e.preventDefault(); send(row.id); } },
+        text,
+        el("div", { class: "row" },
+          canned,
+          el("label", {}, internal, " ", T("Internal note")),
+          el("button", { type: "submit", text: T("Send") }))),
+      el("div", { class: "row actions" },
+        el("button", { type: "button", class: "secondary end", text: T("End contact"), onclick: () => step(row.id, "ended") }),
+        el("span", { class: "wrap" },
+          reasonSelect,
+          el("label", {}, el("input", { type: "checkbox", name: "resolved" }), " ", T("Resolved")),
+          el("button", { type: "button", class: "wrapup", text: T("Wrap up"), onclick: () => wrapUp(row.id) }),
+          el("span", { class: "wrap-left muted" })),
+        data.can.transfer && data.queues.length ? el("span", { class: "transfer" },
+          queue, el("button", { type: "button", class: "secondary", text: T("Transfer"), onclick: () => transfer(row.id) })) : null),
+      status),
+    el("aside", { class: "side" },
+      el("section", { class: "customer", "aria-label": T("Customer") }, el("h3", { text: T("Customer") }), el("div", { class: "who" })),
+      el("section", { class: "history", "aria-label": T("History") }, el("h3", { text: T("History") }), el("ol", { class: "timeline" })),
+      el("section", { class: "knowledge", "aria-label": T("Knowledge") },
+        el("h3", { text: T("Knowledge") }),
+        el("form", { class: "search", onsubmit: (e) => { e.preventDefault(); searchKnowledge(row.id); } },
+          el("input", { type: "search", name: "q", "aria-label": T("Search articles"), placeholder: T("Search articles") })),
+        el("ol", { class: "articles" }))));
+  canned.addEventListener("change", () => {
+    const chosen = data.canned[Number(canned.value)];
+    if (chosen) text.value = text.value ? `${text.value}\n${chosen.text}` : chosen.text;
+    canned.value = "";
+    text.focus();
+  });
+  text.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(row.id); }
+  });
+  return node;
+}
+
+function updateConversation(conv, row) {
+  conv.row = row;
+  const node = conv.node;
+  node.querySelector(".title").textContent =
+    `${row.subject || row.channel} · ${row.channel} · ${T(`status:${row.status}`)}`;
+  const ended = row.status === "ended";
+  node.querySelector(".reply").hidden = ended;
+  node.querySelector(".end").hidden = ended;
+  node.querySelector(".wrap").hidden = !ended;
+  clearInterval(conv.wrapTimer);
+  if (ended && row.wrap_up_due_at) {
+    const due = Date.parse(row.wrap_up_due_at);
+    const left = node.querySelector(".wrap-left");
+    const tick = () => {
+      const seconds = Math.max(0, Math.round((due - Date.now()) / 1000));
+      left.textContent = `${T("Wrap-up time left")}: ${seconds}`;
+    };
+    tick();
+    conv.wrapTimer = setInterval(tick, 1000);
+  }
+}
+
+async function loadMessages(conv) {
+  const page = await api("GET", `/interactions/${conv.row.id}/messages?limit=200`);
+  const list = conv.node.querySelector(".messages");
+  list.replaceChildren(...page.items.map((m) => {
+    const who = m.internal ? T("internal") : m.direction === "inbound" ? T("customer") : T("you");
+    return el("li", { class: `message ${m.direction}${m.internal ? " internal" : ""}` },
+      el("span", { class: "who muted", text: `${who} · ${new Date(m.created_at).toLocaleTimeString()}` }),
+      el("p", { class: "text", text: m.body }));
+  }));
+  list.lastElementChild?.scrollIntoView({ block: "nearest" });
+}
+
+async function loadCustomer(conv, reveal = false) {
+  const box = conv.node.querySelector(".customer .who");
+  const customer = await api("GET", `/customers/${conv.row.customer_id}${reveal ? "?reveal=true" : ""}`);
+  const rows = (customer.identities || []).map((i) =>
+    el("li", {}, `${i.kind}: `, el("span", { class: "value", text: i.value }),
+      i.verified === false ? el("span", { class: "tag", text: T("Unverified identity") }) : null));
+  box.replaceChildren(
+    el("p", { class: "name", text: customer.display_name || "—" }),
+    el("ul", { class: "identities" }, ...rows),
+    data.can.reveal && !reveal
+      ? el("button", { type: "button", class: "link reveal", text: T("Reveal"), onclick: () => loadCustomer(conv, true) })
+      : null);
+  loadHistory(conv);
+}
+
+async function loadHistory(conv) {
+  const page = await api("GET", `/interactions?customer_id=${conv.row.customer_id}&limit=50`);
+  const list = conv.node.querySelector(".timeline");
+  list.replaceChildren(...page.items.reverse().map((i) => {
+    const body = el("ol", { class: "past", hidden: true });
+    const toggle = el("button", {
+      type: "button", class: "link", "aria-expanded": "false",
+      text: `${new Date(i.created_at).toLocaleString()} · ${i.channel} · ${i.subject || T(`status:${i.status}`)}`,
+      onclick: async () => {
+        const open = toggle.getAttribute("aria-expanded") === "true";
+        toggle.setAttribute("aria-expanded", open ? "false" : "true");
+        body.hidden = open;
+        if (!open && !body.childElementCount) {
+          const messages = await api("GET", `/interactions/${i.id}/messages?limit=50`);
+          body.replaceChildren(...messages.items.map((m) =>
+            el("li", { class: m.internal ? "internal" : m.direction, text: m.body })));
+        }
+      },
+    });
+    return el("li", { class: i.id === conv.row.id ? "this" : "" }, toggle, body);
+  }));
+}
+
+function articleItem(conv, item) {
+  return el("li", {},
+    el("span", {
+      class: "tag",
+      text: item.kind === "guideline" ? T("Guideline") : item.why === "reason" ? T("Solution") : T("Suggested"),
+    }),
+    " ",
+    el("a", { href: `/t/${data.tenant}/knowledge/${item.id}`, target: "_blank", rel: "noopener", text: item.title }),
+    data.can.send && item.kind !== "guideline"
+      ? el("button", { type: "button", class: "link send-article", text: T("Send to customer"), onclick: () => sendArticle(conv, item) })
+      : null);
+}
+
+async function loadKnowledge(conv) {
+  const list = conv.node.querySelector(".knowledge .articles");
+  try {
+    const found = await api("GET", `/interactions/${conv.row.id}/suggestions`);
+    list.replaceChildren(...found.map((item) => articleItem(conv, item)));
+  } catch {
+    list.replaceChildren();
+  }
+}
+
+async function searchKnowledge(id) {
+  const conv = convs.get(id);
+  const q = conv.node.querySelector(".knowledge input[name=q]").value.trim();
+  if (!q) return loadKnowledge(conv);
+  const found = await api("GET", `/knowledge/search?q=${encodeURIComponent(q)}&limit=8`);
+  const list = conv.node.querySelector(".knowledge .articles");
+  const items = found.results.map((r) => ({ ...r, why: "text" }));
+  list.replaceChildren(...(items.length
+    ? items.map((item) => articleItem(conv, item))
+    : [el("li", { class: "muted", text: T("Nothing found") })]));
+}
+
+async function sendArticle(conv, item) {
+  const status = conv.node.querySelector('[role="status"]');
+  try {
+    const sent = await api("POST", `/interactions/${conv.row.id}/articles/${item.id}/send`);
+    say(status, `${T("Sent")}: ${sent.title}`, "muted");
+    loadMessages(conv);
+  } catch (error) {
+    say(status, error.message);
+  }
+}
+
+async function send(id) {
+  const conv = convs.get(id);
+  const box = conv.node.querySelector("textarea[name=body]");
+  const internal = conv.node.querySelector("input[name=internal]").checked;
+  const status = conv.node.querySelector('[role="status"]');
+  if (!box.value.trim()) return;
+  try {
+    await api("POST", `/interactions/${id}/messages`, { body: box.value, internal });
+    box.value = "";
+    status.textContent = "";
+    loadMessages(conv);
+  } catch (error) {
+    say(status, error.message);
+  }
+}
+
+async function step(id, name, extra = {}) {
+  const conv = convs.get(id);
+  try {
+    const row = await api("POST", `/interactions/${id}/steps`, { step: name, ...extra });
+    if (row.status === "wrapped_up") closeConversation(id);
+    else updateConversation(conv, row);
+  } catch (error) {
+    say(conv.node.querySelector('[role="status"]'), error.message);
+  }
+}
+
+async function wrapUp(id) {
+  const conv = convs.get(id);
+  const reason = conv.node.querySelector("select[name=reason]").value;
+  const status = conv.node.querySelector('[role="status"]');
+  if (!reason) return say(status, T("Choose a reason first"));
+  if (conv.node.querySelector("input[name=resolved]").checked) {
+    try {
+      await api("PATCH", `/cases/${conv.row.case_id}`, { status: "resolved" });
+    } catch (error) {
+      return say(status, error.message);
+    }
+  }
+  await step(id, "wrapped_up", { reason_code: reason });
+}
+
+async function transfer(id) {
+  const conv = convs.get(id);
+  const queueId = conv.node.querySelector("select[name=queue]").value;
+  try {
+    await api("POST", `/interactions/${id}/transfer`, { queue_id: queueId });
+    closeConversation(id);
+  } catch (error) {
+    say(conv.node.querySelector('[role="status"]'), error.message);
+  }
+}
+
+// --- the live stream ---------------------------------------------------------------------
+
+function onEvent(event) {
+  lastEventId = event.id;
+  if (event.kind === "agent.state_changed" && event.data?.user_id === ME) {
+    const s = event.data.state;
+    stateSelect.value = s === "break" ? `break:${event.data.reason}` : s;
+  }
+  const id = event.interaction_id;
+  if (!id) return;
+  if (event.kind === "interaction.offered" && event.data?.agent_id === ME) return refresh(id);
+  const conv = convs.get(id);
+  if (!conv && !offers.has(id)) return;
+  if (event.kind === "message.created" && conv) return loadMessages(conv);
+  if (event.kind.startsWith("interaction.")) return refresh(id);
+}
+
+function connect() {
+  const status = document.getElementById("connection");
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const resume = lastEventId === null ? "" : `?last_event_id=${lastEventId}`;
+  socket = new WebSocket(`${scheme}://${location.host}${API}/ws${resume}`);
+  socket.addEventListener("open", () => { status.textContent = ""; });
+  socket.addEventListener("message", (message) => {
+    const frame = JSON.parse(message.data);
+    if (frame.type === "snapshot") {
+      lastEventId = frame.last_event_id;
+      for (const row of frame.data.interactions) {
+        if (row.agent_id === ME && (row.status === "offered" || MINE.has(row.status))) refresh(row.id);
+      }
+    } else if (frame.type === "event") {
+      onEvent(frame.event);
+    } else if (frame.type === "resync") {
+      lastEventId = null;
+    }
+  });
+  socket.addEventListener("close", () => {
+    status.textContent = T("Connection lost: reconnecting…");
+    setTimeout(connect, 1000);
+  });
+}
+
+connect();

@@ -1,0 +1,91 @@
+"""The agent desk in Chromium: an offer arrives, is accepted, answered, classified, wrapped up."""
+
+import re
+import time
+import uuid
+
+from playwright.sync_api import Browser, Page, expect
+
+from omniline.demo import DEMO_PASSWORD
+from tests.browser.conftest import Demo, open_page, screenshot
+
+AGENT = "agent3@demo.bank"  # the demo's written-channel agent (web forms and e-mail)
+
+
+def log_in(page: Page, url: str, email: str) -> None:
+    page.goto(f"{url}/login?next=/t/demo-bank/desk")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#state")).to_be_visible()
+
+
+def wait_until_queued(demo: Demo, interaction_id: str) -> None:
+    for _ in range(100):
+        if demo.api("GET", f"/interactions/{interaction_id}/routing")["status"] == "queued":
+            return
+        time.sleep(0.1)
+    raise AssertionError("the contact was not queued")
+
+
+def test_an_agent_takes_answers_and_wraps_up_a_contact(browser: Browser, demo: Demo) -> None:
+    watched = open_page(browser, locale="en-GB")
+    page = watched.page
+    log_in(page, demo.url, AGENT)
+    page.locator("#state").select_option("available")
+    subject = f"Statement for March {uuid.uuid4().hex[:4]}"
+    email = f"desk-{uuid.uuid4().hex[:6]}@example.com"
+    landed = demo.api(
+        "POST",
+        "/inbound",
+        json={
+            "channel": "webform", "external_id": f"desk:{email}", "subject": subject,
+            "body": "Please send me my March statement <img src=x onerror=window.__x=1>",
+            "reason": "accounts.statement",
+            "sender": {"name": "Olga", "identities": [{"kind": "email", "value": email}]},
+        },
+    )  # fmt: skip
+    # contacts that name no queue wait in "general"; a supervisor moves this one to "accounts"
+    wait_until_queued(demo, landed["interaction_id"])
+    [accounts] = [q for q in demo.api("GET", "/queues") if q["name"] == "accounts"]
+    demo.api(
+        "POST",
+        f"/interactions/{landed['interaction_id']}/requeue",
+        json={"queue_id": accounts["id"]},
+    )
+    offer = page.locator(f'.offer[data-interaction="{landed["interaction_id"]}"]')
+    expect(offer).to_be_visible(timeout=20_000)
+    expect(offer).to_contain_text(subject)
+    expect(offer).to_contain_text(re.compile(r"\d+ seconds left"))
+    offer.get_by_role("button", name="Accept").click()
+
+    panel = page.locator(f'.conversation[data-interaction="{landed["interaction_id"]}"]')
+    expect(panel).to_be_visible()
+    expect(panel.locator(".thread .messages")).to_contain_text("<img src=x onerror=window.__x=1>")
+    assert page.evaluate("window.__x") is None
+    expect(panel.locator(".customer")).to_contain_text("Olga")
+    expect(panel.locator(".knowledge .articles li").first).to_be_visible()  # the reason's guideline
+    panel.get_by_label("Reply").fill("Here it is: open the app, Accounts, Statements.")
+    panel.get_by_role("button", name="Send", exact=True).click()
+    expect(panel.locator(".thread .messages .outbound")).to_contain_text("open the app")
+    panel.get_by_role("button", name="Send to customer").first.click()
+    expect(panel.locator('[role="status"]')).to_contain_text("Sent:")
+    expect(panel.locator(".thread .messages .outbound")).to_have_count(2)
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "desk")
+
+    panel.get_by_role("button", name="End contact").click()
+    expect(panel.get_by_role("button", name="Wrap up")).to_be_visible()
+    panel.get_by_role("button", name="Wrap up").click()
+    expect(panel.locator('[role="status"]')).to_contain_text("Choose a reason first")
+    panel.locator("select[name=reason]").select_option("accounts.statement")
+    panel.get_by_label("Resolved").check()
+    panel.get_by_role("button", name="Wrap up").click()
+    expect(panel).to_have_count(0)
+    watched.assert_clean()
+
+    done = demo.api("GET", f"/interactions/{landed['interaction_id']}")
+    assert done["status"] == "wrapped_up"
+    assert done["reason_id"] is not None
+    case = demo.api("GET", f"/cases/{landed['case_id']}")
+    assert case["status"] == "resolved"

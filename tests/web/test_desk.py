@@ -1,0 +1,83 @@
+"""The agent desk page and the API calls only it needed so far (sending an article)."""
+
+import json
+import re
+from typing import Any
+
+import httpx
+
+from tests.conftest import PASSWORD, World
+from tests.interactions.test_endpoints import inbound
+
+API = "/api/v1/tenants/acme"
+
+
+async def log_in(client: httpx.AsyncClient, email: str) -> None:
+    client.cookies.clear()
+    done = await client.post("/login", data={"email": email, "password": PASSWORD})
+    assert done.status_code == 303
+
+
+def desk_data(page: str) -> dict[str, Any]:
+    found = re.search(r'<script type="application/json" id="desk-data">(.*?)</script>', page, re.S)
+    assert found
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+async def test_the_desk_page_carries_what_the_module_needs(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await client.post(
+        f"{API}/reasons", json={"code": "cards", "name": "Cards </script><b>"},
+        headers=world.auth("admin"),
+    )  # fmt: skip
+    await log_in(client, "agent@acme.test")
+    page = await client.get("/t/acme/desk", headers={"Accept-Language": "pl"})
+    assert page.status_code == 200
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "</script><b>" not in page.text  # the JSON is escaped for HTML
+    data = desk_data(page.text)
+    assert data["me"]["id"] == str(world.users["agent"].id)
+    assert data["reasons"][0]["label"] == "Cards </script><b>"
+    assert data["texts"]["Accept"] == "Przyjmij"
+    assert data["can"] == {"reveal": True, "send": True, "transfer": True}
+    assert (await client.get("/t/globex/desk")).status_code == 404
+    client.cookies.clear()
+
+
+async def test_an_article_is_sent_as_a_reply_with_its_portal_link(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    editor = world.auth("supervisor")
+    made = (
+        await client.post(
+            f"{API}/articles", headers=editor,
+            json={"title": "Block a card", "body": "<p>Open the <b>app</b>.</p>"},
+        )
+    ).json()  # fmt: skip
+    await client.post(f"{API}/articles/{made['id']}/publish", headers=editor)
+    secret = (
+        await client.post(
+            f"{API}/articles", headers=editor,
+            json={"title": "Refunds", "body": "<p>50 EUR</p>", "audience": "internal"},
+        )
+    ).json()  # fmt: skip
+    await client.post(f"{API}/articles/{secret['id']}/publish", headers=editor)
+    iid = (await inbound(client, world, "a1"))["interaction_id"]
+    url = f"{API}/interactions/{iid}/articles"
+    sent = await client.post(f"{url}/{made['id']}/send", headers=world.auth("agent"))
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["link"] == "http://testserver/help/acme/articles/block-a-card"
+    messages = (
+        await client.get(f"{API}/interactions/{iid}/messages", headers=world.auth("agent"))
+    ).json()
+    body = messages["items"][-1]["body"]
+    assert body.startswith("Block a card\n\nOpen the app.")
+    refused = await client.post(f"{url}/{secret['id']}/send", headers=world.auth("agent"))
+    assert refused.status_code == 422
+    planner = await client.post(f"{url}/{made['id']}/send", headers=world.auth("planner"))
+    assert planner.status_code == 403
+    report = (await client.get(f"{API}/knowledge/report", headers=editor)).json()
+    [numbers] = [a for a in report["articles"] if a["title"] == "Block a card"]
+    assert numbers["sent"] == 1
