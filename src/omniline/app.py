@@ -32,6 +32,7 @@ from omniline.runtime import Runtime
 from omniline.tenants.endpoints import router as tenants_router
 from omniline.web import errors as page_errors
 from omniline.web.desk import router as desk_pages
+from omniline.web.knowledge_pages import router as knowledge_pages
 from omniline.web.portal import router as portal_pages
 from omniline.web.staff import router as staff_pages
 from omniline.web.templating import STATIC
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(portal_pages)
     app.include_router(staff_pages)
     app.include_router(desk_pages)
+    app.include_router(knowledge_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -97,10 +97,12 @@ class Branch:
     depth: int
     guidelines: list[Article] = field(default_factory=list)
     solutions: list[Article] = field(default_factory=list)
+    children: list["Branch"] = field(default_factory=list)
 
 
 def tree_order(rows: list[ContactReason]) -> list[Branch]:
-    """Reasons parent first, children (by code) under them; orphans count as top level."""
+    """Every reason, parent first and its children (by code) after it, each branch holding
+    its children too; a reason whose parent is missing counts as top level."""
     ids = {r.id for r in rows}
     children: dict[uuid.UUID | None, list[ContactReason]] = {}
     for row in rows:
@@ -108,10 +110,14 @@ def tree_order(rows: list[ContactReason]) -> list[Branch]:
         children.setdefault(parent, []).append(row)
     made: list[Branch] = []
 
-    def walk(parent: uuid.UUID | None, depth: int) -> None:
+    def walk(parent: uuid.UUID | None, depth: int) -> list[Branch]:
+        level = []
         for row in sorted(children.get(parent, []), key=lambda r: r.code):
-            made.append(Branch(row, depth))
-            walk(row.id, depth + 1)
+            branch = Branch(row, depth)
+            made.append(branch)
+            branch.children = walk(row.id, depth + 1)
+            level.append(branch)
+        return level
 
     walk(None, 0)
     return made
@@ -265,12 +271,15 @@ class ArticleForm(BaseModel):
         audience = _enum(Audience, self.audience)
         if audience is None:
             raise InvalidInput("choose who may read it")
-        tags = [t.strip() for t in self.tags.split(",") if t.strip()]
+        tags = sorted({t.strip().lower() for t in self.tags.split(",") if t.strip()})  # as kept
         if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG for t in tags):
             raise InvalidInput("at most 30 tags of at most 50 characters each")
+        body = self.html()
+        if len(body) > transfer.MAX_BODY_CHARS:
+            raise InvalidInput("the text is too long: at most 200,000 characters of HTML")
         return Checked(
             title=title,
-            body=self.html(),
+            body=body,
             language=_language(self.language),
             audience=Audience.INTERNAL if kind == ArticleKind.GUIDELINE else audience,
             tags=tags,
@@ -323,6 +332,11 @@ def _ids(values: list[str]) -> list[uuid.UUID]:
 
 
 ArticleFormDep = Annotated[ArticleForm, Form()]
+
+
+def _same_format(form: ArticleForm) -> dict[str, str]:
+    """The article page after a save shows the text as the editor wrote it."""
+    return {"format": "md"} if form.body_format == "md" else {}
 
 
 def _kind(value: str) -> ArticleKind:
@@ -404,7 +418,8 @@ async def create(
     except DomainError as exc:
         await _undo(page)
         return await _editor_page(page, made, form, status_code=exc.status_code, error=exc.message)
-    return _to(page, f"/{row.id}", done="published" if form.then == "publish" else "created")
+    done = "published" if form.then == "publish" else "created"
+    return _to(page, f"/{row.id}", done=done, **_same_format(form))
 
 
 # ----------------------------------------------------------------------------- reasons page
@@ -459,7 +474,9 @@ async def add_reason(
     except DomainError as exc:
         await _undo(page)
         typed = {"code": code, "name": name, "parent": parent}
-        return await _reasons_page(page, status_code=exc.status_code, error=exc.message, added=typed)
+        return await _reasons_page(
+            page, status_code=exc.status_code, error=exc.message, added=typed
+        )
     return _to(page, "/reasons", f"reason-{row.id}", done="reason_added")
 
 
@@ -540,7 +557,7 @@ async def save(page: ReaderDep, article_id: uuid.UUID, form: ArticleFormDep) -> 
     """Save the form: a new version when the content changed; publish if asked."""
     _allow(page, form.token, Permission.KNOWLEDGE_MANAGE)
     row = await _article(page, article_id)
-    kind, before = row.kind, row.version
+    kind = row.kind
     try:
         changed = await _apply(page, row, form.checked(row.kind), form.note)
         if form.then == "publish":
@@ -552,22 +569,21 @@ async def save(page: ReaderDep, article_id: uuid.UUID, form: ArticleFormDep) -> 
         return await _editor_page(
             page, kind, form, row, status_code=exc.status_code, error=exc.message
         )
-    done = "published" if form.then == "publish" else "saved"
-    if form.then != "publish" and row.version == before and not changed:
-        done = "unchanged"
-    return _to(page, f"/{row.id}", done=done)
+    done = "published" if form.then == "publish" else "saved" if changed else "unchanged"
+    return _to(page, f"/{row.id}", done=done, **_same_format(form))
 
 
 async def _apply(page: StaffPage, row: Article, values: Checked, note: str) -> bool:
-    """Edit the article (a version only if the content changed) and its reasons; whether the
-    reasons changed."""
-    content = values.content()
-    if transfer.equivalent_html(values.body, row.body):
+    """Edit what changed (a new version only if the content did) and the reasons; whether
+    anything changed."""
+    content = {k: v for k, v in values.content().items() if getattr(row, k) != v}
+    if "body" in content and transfer.equivalent_html(values.body, row.body):
         del content["body"]  # the same text written differently (e.g. from Markdown again)
     tenant = page.access.tenant
-    await articles.edit_article(page.work, tenant, row, content, note=note.strip()[:500])
+    if content:
+        await articles.edit_article(page.work, tenant, row, content, note=note.strip()[:500])
     if values.reason_ids == await articles.reasons_of(page.work, row):
-        return False
+        return bool(content)
     await articles.set_reasons(page.work, tenant, row, values.reason_ids)
     return True
 
