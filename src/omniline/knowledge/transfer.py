@@ -214,6 +214,17 @@ def _values(row: Article, codes: list[str]) -> dict[str, str]:
     return {k: " ".join(v.split()) for k, v in values.items()}
 
 
+def render_markdown(text: str) -> str:
+    """Markdown as HTML (CommonMark with tables); callers clean it like any body."""
+    return _MARKDOWN.render(text)
+
+
+def body_markdown(body: str) -> str:
+    """An article body as Markdown, written the way export writes it."""
+    made: str = markdownify(body, heading_style="ATX", bullets="-", escape_misc=True)
+    return made.strip()
+
+
 def to_markdown(row: Article, codes: list[str]) -> str:
     """An article as a Markdown file with front matter."""
     head = "".join(f"{k}: {v}".rstrip() + "\n" for k, v in _values(row, codes).items())

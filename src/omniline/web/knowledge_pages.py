@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import RedirectResponse
-from markdownify import markdownify
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import HTMLResponse, Response
@@ -249,7 +248,7 @@ class ArticleForm(BaseModel):
         """The form filled in from the article's newest version."""
         body = row.body
         if body_format == "md":  # as the Markdown export writes it
-            body = markdownify(body, heading_style="ATX", bullets="-", escape_misc=True).strip()
+            body = transfer.body_markdown(body)
         return cls(
             title=row.title,
             body=body,
@@ -290,7 +289,7 @@ class ArticleForm(BaseModel):
     def html(self) -> str:
         """The body as safe HTML (Markdown rendered as imported Markdown files are)."""
         if self.body_format == "md":
-            return articles.clean_html(transfer._MARKDOWN.render(self.body))
+            return articles.clean_html(transfer.render_markdown(self.body))
         return articles.clean_html(self.body)
 
 
