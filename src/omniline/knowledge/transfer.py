@@ -216,7 +216,8 @@ def _values(row: Article, codes: list[str]) -> dict[str, str]:
 
 def render_markdown(text: str) -> str:
     """Markdown as HTML (CommonMark with tables); callers clean it like any body."""
-    return _MARKDOWN.render(text)
+    made: str = _MARKDOWN.render(text)
+    return made
 
 
 def body_markdown(body: str) -> str:
