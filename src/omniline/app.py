@@ -36,6 +36,7 @@ from omniline.web.knowledge_pages import router as knowledge_pages
 from omniline.web.portal import router as portal_pages
 from omniline.web.staff import router as staff_pages
 from omniline.web.templating import STATIC
+from omniline.web.wallboard import router as wallboard_pages
 
 API_ROUTERS: list[APIRouter] = [
     auth_router,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(staff_pages)
     app.include_router(desk_pages)
     app.include_router(knowledge_pages)
+    app.include_router(wallboard_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -309,6 +309,8 @@ class RoutedOut(BaseModel):
 
     id: uuid.UUID
     status: str
+    channel: str = ""
+    subject: str = ""
     queue: str | None
     queue_id: uuid.UUID | None
     agent_id: uuid.UUID | None

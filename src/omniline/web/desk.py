@@ -25,8 +25,9 @@ SCRIPT_TEXTS = (
     "Accept", "Decline", "New contact", "seconds left", "Reply", "Internal note", "Send",
     "End contact", "Wrap up", "Reason (required)", "Resolved", "Transfer to queue",
     "Transfer", "Customer", "Reveal", "History", "Knowledge", "Search articles",
-    "Send to customer", "Guideline", "Solution", "Suggested", "Canned response", "Wrap-up time left",
-    "No conversations yet. Set yourself available to receive contacts.", "Connection lost: reconnecting…",
+    "Send to customer", "Guideline", "Solution", "Suggested", "Canned response",
+    "Wrap-up time left", "No conversations yet. Set yourself available to receive contacts.",
+    "Connection lost: reconnecting…",
     "Choose a reason first", "Available", "Break", "Offline", "you", "internal", "customer",
     "Messages", "Nothing found", "Sent", "This contact ended.", "Unverified identity",
     "Close", "Open", "status:active", "status:held", "status:ended", "status:wrapped_up",
@@ -39,7 +40,7 @@ def _reason_rows(rows: list[ContactReason]) -> list[dict[str, Any]]:
     made = []
     for row in rows:
         parent = by_id.get(row.parent_id) if row.parent_id else None
-        label = f"{parent.name} › {row.name}" if parent else row.name
+        label = f"{parent.name} / {row.name}" if parent else row.name
         made.append({"code": row.code, "label": label, "id": str(row.id)})
     return sorted(made, key=lambda r: r["label"])
 

@@ -1,0 +1,172 @@
+// The supervisor's wallboard: queue numbers and agents, refreshed when the tenant's event
+// stream says something changed (at most twice a second); state changes and moves of waiting
+// contacts go through the public API, which checks the supervisor's rights.
+
+const data = JSON.parse(document.getElementById("wallboard-data").textContent);
+const T = (text) => data.texts[text] || text;
+const API = `/api/v1/tenants/${data.tenant}`;
+const REFRESHING = ["interaction.", "agent.", "routing.", "sla."];
+
+let lastEventId = null;
+let pending = null;
+let longest = new Map(); // queue id -> {seconds, at}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value);
+  }
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+async function api(method, path, body) {
+  const response = await fetch(API + path, {
+    method,
+    credentials: "same-origin",
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  const doc = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new Error(doc?.error?.message || response.statusText);
+  return doc;
+}
+
+function clock(seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  const m = Math.floor(s / 60);
+  return `${m}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function header(table, names) {
+  table.tHead.replaceChildren(el("tr", {}, ...names.map((n) => el("th", { scope: "col", text: T(n) }))));
+}
+
+function renderQueues(stats) {
+  const table = document.getElementById("queues");
+  header(table, ["Queue", "Waiting", "Longest wait", "Service level today", "Answered today",
+    "Abandoned today", "Agents available", "Agents staffed"]);
+  const now = Date.now();
+  longest = new Map(stats.map((q) => [q.queue_id, { seconds: q.longest_wait_seconds, at: now }]));
+  table.tBodies[0].replaceChildren(...stats.map((q) => el("tr", { "data-queue": q.queue_id },
+    el("th", { scope: "row" }, q.name, " ", el("span", { class: "muted", text: q.channels.join(", ") })),
+    el("td", { class: "num waiting", text: String(q.waiting) }),
+    el("td", { class: "num longest", text: q.waiting ? clock(q.longest_wait_seconds) : "–" }),
+    el("td", { class: "num sl", text: q.service_level_today === null ? "–" : `${q.service_level_today}%` }),
+    el("td", { class: "num", text: String(q.answered_today) }),
+    el("td", { class: "num abandoned", text: String(q.abandoned_today) }),
+    el("td", { class: "num", text: String(q.agents_available) }),
+    el("td", { class: "num", text: String(q.agents_staffed) }))));
+}
+
+function tickLongest() {
+  const now = Date.now();
+  for (const row of document.querySelectorAll("#queues tbody tr")) {
+    const held = longest.get(row.dataset.queue);
+    const waiting = Number(row.querySelector(".waiting").textContent);
+    if (held && waiting) row.querySelector(".longest").textContent = clock(held.seconds + (now - held.at) / 1000);
+  }
+}
+
+function stateChooser(agent) {
+  const select = el("select", { "aria-label": `${T("Change state")}: ${data.people[agent.user_id] || agent.user_id}` },
+    el("option", { value: "available", text: T("Available") }),
+    ...data.break_reasons.map((r) => el("option", { value: `break:${r}`, text: `${T("Break")}: ${r}` })),
+    el("option", { value: "offline", text: T("Offline") }));
+  select.value = agent.state === "break" ? `break:${agent.reason}` : agent.state === "not_responding" ? "offline" : agent.state;
+  select.addEventListener("change", async () => {
+    const [state, reason] = select.value.split(":");
+    try {
+      await api("PUT", `/agents/${agent.user_id}/state`, { state, reason: reason || null });
+    } catch (error) {
+      document.getElementById("connection").textContent = error.message;
+    }
+  });
+  return select;
+}
+
+function renderAgents(agents) {
+  const table = document.getElementById("agents");
+  header(table, ["Agent", "State", "Since", "Contacts", "Change state"]);
+  const shown = agents.filter((a) => a.presence !== "offline" || a.state !== "offline");
+  shown.sort((a, b) => (data.people[a.user_id] || "").localeCompare(data.people[b.user_id] || ""));
+  table.tBodies[0].replaceChildren(...shown.map((a) => el("tr", { "data-agent": a.user_id },
+    el("th", { scope: "row", text: data.people[a.user_id] || a.user_id }),
+    el("td", { class: `presence ${a.presence}`, text: T(`presence:${a.presence}`) + (a.reason ? ` (${a.reason})` : "") }),
+    el("td", { text: new Date(a.state_since).toLocaleTimeString() }),
+    el("td", { class: "num", text: Object.entries(a.load).map(([c, n]) => `${c} ${n}`).join(", ") || "0" }),
+    el("td", {}, stateChooser(a)))));
+}
+
+async function renderWaiting(stats) {
+  const box = document.getElementById("waiting");
+  const busy = stats.filter((q) => q.waiting > 0);
+  if (!busy.length) return box.replaceChildren(el("p", { class: "muted", text: T("Nobody is waiting.") }));
+  const lists = await Promise.all(busy.map((q) => api("GET", `/queues/${q.queue_id}/waiting`)));
+  box.replaceChildren(...busy.map((q, i) => el("section", { class: "waiting-queue" },
+    el("h3", { text: q.name }),
+    el("ol", {}, ...lists[i].map((w) => waitingItem(q, w))))));
+}
+
+function waitingItem(queue, w) {
+  const target = el("select", { "aria-label": T("Move to") },
+    ...data.queues.filter((q) => q.id !== queue.queue_id).map((q) => el("option", { value: q.id, text: q.name })));
+  const since = w.queued_at ? clock((Date.now() - Date.parse(w.queued_at)) / 1000) : "";
+  return el("li", { "data-interaction": w.id },
+    el("span", { text: `${w.channel || ""} ${w.subject || ""} · ${since}` }), " ",
+    target, " ",
+    el("button", {
+      type: "button", class: "secondary", text: T("Move"),
+      onclick: async () => {
+        try {
+          await api("POST", `/interactions/${w.id}/requeue`, { queue_id: target.value });
+          refreshSoon();
+        } catch (error) {
+          document.getElementById("connection").textContent = error.message;
+        }
+      },
+    }));
+}
+
+async function refresh() {
+  pending = null;
+  const [stats, agents] = await Promise.all([api("GET", "/queue-stats"), api("GET", "/agents")]);
+  renderQueues(stats);
+  renderAgents(agents);
+  await renderWaiting(stats);
+  document.getElementById("updated").textContent = `${T("Updated")} ${new Date().toLocaleTimeString()}`;
+}
+
+function refreshSoon() {
+  if (!pending) pending = setTimeout(refresh, 500);
+}
+
+function connect() {
+  const status = document.getElementById("connection");
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const resume = lastEventId === null ? "" : `?last_event_id=${lastEventId}`;
+  const socket = new WebSocket(`${scheme}://${location.host}${API}/ws${resume}`);
+  socket.addEventListener("open", () => { status.textContent = ""; });
+  socket.addEventListener("message", (message) => {
+    const frame = JSON.parse(message.data);
+    if (frame.type === "snapshot") {
+      lastEventId = frame.last_event_id;
+      refreshSoon();
+    } else if (frame.type === "event") {
+      lastEventId = frame.event.id;
+      if (REFRESHING.some((prefix) => frame.event.kind.startsWith(prefix))) refreshSoon();
+    } else if (frame.type === "resync") {
+      lastEventId = null;
+    }
+  });
+  socket.addEventListener("close", () => {
+    status.textContent = T("Connection lost: reconnecting…");
+    setTimeout(connect, 1000);
+  });
+}
+
+setInterval(tickLongest, 1000);
+connect();

@@ -1,0 +1,44 @@
+"""The supervisor's wallboard in Chromium: numbers change live, states change, contacts move."""
+
+import uuid
+
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import Demo, open_page, screenshot
+from tests.browser.test_desk import log_in, wait_until_queued
+
+
+def test_the_wallboard_follows_the_queues_without_a_reload(browser: Browser, demo: Demo) -> None:
+    watched = open_page(browser, locale="en-GB")
+    page = watched.page
+    log_in(page, demo.url, "supervisor@demo.bank", "/t/demo-bank/wallboard")
+    general = page.locator("#queues tr", has_text="general")
+    expect(general).to_be_visible()
+    before = int(general.locator(".waiting").inner_text())
+    sender = {"identities": [{"kind": "email", "value": f"{uuid.uuid4().hex[:8]}@x.test"}]}
+    landed = demo.api(
+        "POST",
+        "/inbound",
+        json={
+            "channel": "webform", "external_id": f"wall:{uuid.uuid4().hex}",
+            "subject": "Wallboard test", "body": "Hello",
+            "sender": sender,
+        },
+    )  # fmt: skip
+    wait_until_queued(demo, landed["interaction_id"])
+    expect(general.locator(".waiting")).to_have_text(str(before + 1), timeout=10_000)
+    item = page.locator(f'#waiting li[data-interaction="{landed["interaction_id"]}"]')
+    expect(item).to_contain_text("Wallboard test")
+    screenshot(page, "wallboard")
+
+    item.get_by_label("Move to").select_option(label="accounts")
+    item.get_by_role("button", name="Move").click()
+    expect(general.locator(".waiting")).to_have_text(str(before), timeout=10_000)
+    assert (
+        demo.api("GET", f"/interactions/{landed['interaction_id']}/routing")["queue"] == "accounts"
+    )
+
+    agent = page.locator("#agents tr", has_text="Katarzyna")
+    agent.get_by_role("combobox").select_option("break:lunch")
+    expect(agent.locator(".presence")).to_contain_text("on a break", timeout=10_000)
+    watched.assert_clean()
