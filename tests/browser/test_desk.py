@@ -63,7 +63,11 @@ def test_an_agent_takes_answers_and_wraps_up_a_contact(browser: Browser, demo: D
     expect(panel).to_be_visible()
     expect(panel.locator(".thread .messages")).to_contain_text("<img src=x onerror=window.__x=1>")
     assert page.evaluate("window.__x") is None
-    expect(panel.locator(".customer")).to_contain_text("Olga")
+    expect(panel.get_by_label("Customer name")).to_have_value("Olga")
+    panel.get_by_label("Customer name").fill("Olga Nowak")
+    panel.get_by_label("Customer name").press("Enter")
+    expect(panel.locator('[role="status"]')).to_have_text("Saved")
+    assert demo.api("GET", f"/customers/{landed['customer_id']}")["display_name"] == "Olga Nowak"
     expect(panel.locator(".knowledge .articles li").first).to_be_visible()  # the reason's guideline
     panel.get_by_label("Reply").fill("Here it is: open the app, Accounts, Statements.")
     panel.get_by_role("button", name="Send", exact=True).click()
@@ -74,6 +78,11 @@ def test_an_agent_takes_answers_and_wraps_up_a_contact(browser: Browser, demo: D
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "desk")
 
+    panel.get_by_role("button", name="Continue by phone").click()  # same case, by phone
+    phone_tab = page.get_by_role("tab").filter(has_text=subject).nth(1)
+    expect(phone_tab).to_be_visible()
+    expect(page.locator(".conversation:not([hidden]) .title")).to_contain_text("voice")
+    page.get_by_role("tab").filter(has_text=subject).first.click()
     panel.get_by_role("button", name="End contact").click()
     expect(panel.get_by_role("button", name="Wrap up")).to_be_visible()
     panel.get_by_role("button", name="Wrap up").click()

@@ -31,7 +31,8 @@ SCRIPT_TEXTS = (
     "Choose a reason first", "Available", "Break", "Offline", "you", "internal", "customer",
     "Messages", "Nothing found", "Sent", "This contact ended.", "Unverified identity",
     "Close", "Open", "status:active", "status:held", "status:ended", "status:wrapped_up",
-    "status:queued", "status:offered", "status:created",
+    "status:queued", "status:offered", "status:created", "Continue by phone", "Customer name",
+    "Save", "Saved",
 )  # fmt: skip
 
 
@@ -72,6 +73,7 @@ async def desk(page: StaffDep) -> HTMLResponse:
             ),
             "send": access.can(Permission.MESSAGES_SEND),
             "transfer": access.can(Permission.INTERACTIONS_WRITE),
+            "edit": access.can(Permission.CUSTOMERS_WRITE),
         },
         "texts": {text: _(text) for text in SCRIPT_TEXTS},
     }

@@ -191,6 +191,9 @@ function buildConversation(row) {
           el("label", {}, el("input", { type: "checkbox", name: "resolved" }), " ", T("Resolved")),
           el("button", { type: "button", class: "wrapup", text: T("Wrap up"), onclick: () => wrapUp(row.id) }),
           el("span", { class: "wrap-left muted" })),
+        data.can.transfer ? el("button", {
+          type: "button", class: "secondary phone", text: T("Continue by phone"), onclick: () => continueBy(row.id, "voice"),
+        }) : null,
         data.can.transfer && data.queues.length ? el("span", { class: "transfer" },
           queue, el("button", { type: "button", class: "secondary", text: T("Transfer"), onclick: () => transfer(row.id) })) : null),
       status),
@@ -254,13 +257,27 @@ async function loadCustomer(conv, reveal = false) {
   const rows = (customer.identities || []).map((i) =>
     el("li", {}, `${i.kind}: `, el("span", { class: "value", text: i.value }),
       i.verified === false ? el("span", { class: "tag", text: T("Unverified identity") }) : null));
+  const name = data.can.edit
+    ? el("form", { class: "name-form", onsubmit: (e) => { e.preventDefault(); rename(conv, e.target.elements.name.value); } },
+        el("input", { name: "name", value: customer.display_name || "", "aria-label": T("Customer name"), maxlength: "200" }),
+        el("button", { type: "submit", class: "link", text: T("Save") }))
+    : el("p", { class: "name", text: customer.display_name || "—" });
   box.replaceChildren(
-    el("p", { class: "name", text: customer.display_name || "—" }),
+    name,
     el("ul", { class: "identities" }, ...rows),
     data.can.reveal && !reveal
       ? el("button", { type: "button", class: "link reveal", text: T("Reveal"), onclick: () => loadCustomer(conv, true) })
       : null);
   loadHistory(conv);
+}
+
+async function rename(conv, displayName) {
+  try {
+    await api("PATCH", `/customers/${conv.row.customer_id}`, { display_name: displayName.trim() });
+    say(conv.node.querySelector('[role="status"]'), T("Saved"), "muted");
+  } catch (error) {
+    say(conv.node.querySelector('[role="status"]'), error.message);
+  }
 }
 
 async function loadHistory(conv) {
@@ -372,6 +389,19 @@ async function wrapUp(id) {
     }
   }
   await step(id, "wrapped_up", { reason_code: reason });
+}
+
+async function continueBy(id, channel) {
+  const conv = convs.get(id);
+  try {
+    const made = await api("POST", "/interactions", {
+      customer_id: conv.row.customer_id, case_id: conv.row.case_id, channel,
+      subject: conv.row.subject || "",
+    });
+    await refresh(made.id, true);
+  } catch (error) {
+    say(conv.node.querySelector('[role="status"]'), error.message);
+  }
 }
 
 async function transfer(id) {
