@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from omniline.app import API_ROUTERS
+from omniline.files import service as files
 from omniline.knowledge import articles
 from omniline.models import CustomerIdentity
 from omniline.reasons import service as reasons
@@ -42,6 +43,14 @@ async def _objects(
     queue = await routing.create_queue(work, tenant, {"name": f"q{uuid.uuid4().hex[:6]}"})
     profile = await routing.create_profile(work, tenant, {"name": f"p{uuid.uuid4().hex[:6]}"})
     article = await articles.create_article(work, tenant, title="T", body="<p>b</p>")
+    stored = await files.store_file(
+        work,
+        runtime.settings.data_dir,
+        tenant.id,
+        name="a.txt",
+        data=b"hello",
+        interaction_id=uuid.UUID(landed["interaction_id"]),
+    )
     identity = await work.session.scalar(
         select(CustomerIdentity.id).where(
             CustomerIdentity.customer_id == uuid.UUID(landed["customer_id"])
@@ -61,6 +70,7 @@ async def _objects(
         "queue_id": str(queue.id),
         "profile_id": str(profile.id),
         "article_id": str(article.id),
+        "file_id": str(stored.id),
         "user_id": str(world.users["agent" if token == "api" else "other_admin"].id),
     }
 

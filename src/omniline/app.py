@@ -18,8 +18,11 @@ from omniline.audit.endpoints import router as audit_router
 from omniline.auth.endpoints import router as auth_router
 from omniline.cases.endpoints import router as cases_router
 from omniline.channels.api.adapter import InboundPayload
+from omniline.channels.webchat.endpoints import admin_router as webchat_admin_router
+from omniline.channels.webchat.endpoints import router as webchat_router
 from omniline.config import Settings
 from omniline.customers.endpoints import router as customers_router
+from omniline.files.endpoints import router as files_router
 from omniline.inbound.endpoints import router as inbound_router
 from omniline.interactions.endpoints import router as interactions_router
 from omniline.kit.errors import PayloadTooLarge
@@ -31,6 +34,7 @@ from omniline.routing.endpoints import router as routing_router
 from omniline.runtime import Runtime
 from omniline.tenants.endpoints import router as tenants_router
 from omniline.web import errors as page_errors
+from omniline.web.demo_site import router as demo_site_pages
 from omniline.web.desk import router as desk_pages
 from omniline.web.knowledge_pages import router as knowledge_pages
 from omniline.web.portal import router as portal_pages
@@ -51,7 +55,11 @@ API_ROUTERS: list[APIRouter] = [
     portal_router,
     audit_router,
     realtime_router,
+    webchat_admin_router,
+    files_router,
 ]
+# public routes without a login (their own checks: chat origin and conversation token)
+PUBLIC_API_ROUTERS: list[APIRouter] = [webchat_router]
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -79,7 +87,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
     )
-    for router in API_ROUTERS:
+    for router in API_ROUTERS + PUBLIC_API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     page_errors.install(app)
     app.include_router(portal_pages)
@@ -87,6 +95,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(desk_pages)
     app.include_router(knowledge_pages)
     app.include_router(wallboard_pages)
+    if settings.dev:  # a sample company site with the chat widget, for the demo
+        app.include_router(demo_site_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -103,7 +113,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     return app
 
 
-UPLOAD_PATHS = ("/articles/import",)  # endpoints that take files: they have a larger limit
+# endpoints that take files: they have a larger limit
+UPLOAD_PATHS = ("/articles/import", "/files")
 
 
 class BodyLimit:

@@ -18,6 +18,7 @@ from omniline.auth.secrets import verify_password
 from omniline.auth.service import Principal, create_api_token, tenants_of
 from omniline.cases import service as cases
 from omniline.channels.base import InboundMessage
+from omniline.channels.webchat.settings import WebchatConfig, read_settings, save_settings
 from omniline.config import Settings
 from omniline.customers.service import IdentityClaim
 from omniline.inbound import service as inbound
@@ -140,6 +141,7 @@ async def seed_demo(settings: Settings) -> DemoInfo:
             if tenant is None:
                 tenant = await _seed(work)
             await _ensure_admin_login(work, tenant)
+            await _ensure_webchat(work, tenant)
             token, _ = await create_api_token(
                 work, tenant, f"demo {utcnow():%Y-%m-%d %H:%M}", DEFAULT_TOKEN_SCOPES
             )
@@ -171,6 +173,7 @@ Omniline demo: tenant '{info.tenant_name}' ({info.tenant_slug}), {state}
 
   Open:       {url}
   API docs:   {url}/docs
+  Web chat:   {url}/demo/site   (a sample company site: chat as a customer there)
   Log in as:  {info.admin_email}
   Password:   {info.password}   (every demo person has it)
 {staff}
@@ -206,6 +209,19 @@ async def _ensure_admin_login(work: Work, tenant: Tenant) -> None:
     held = {t.id: r.name for t, r in await tenants_of(work.session, principal)}
     if held.get(tenant.id) != role:
         await add_membership(work, tenant, user, role)
+
+
+async def _ensure_webchat(work: Work, tenant: Tenant) -> None:
+    """The web chat is on for the sample site at /demo/site (this server's own origin is
+    allowed in dev mode on any port; 127.0.0.1:8000 and localhost:8000 are listed too)."""
+    if read_settings(tenant).enabled:
+        return
+    config = WebchatConfig(
+        enabled=True,
+        allowed_origins=["http://127.0.0.1:8000", "http://localhost:8000"],
+        topics=["cards.blocked", "cards.lost", "loans.application", "accounts.fees", "complaints"],
+    )
+    await save_settings(work, tenant, config, rotate_secret=True)
 
 
 async def _seed(work: Work) -> Tenant:

@@ -48,10 +48,12 @@ async def test_openapi_describes_the_inbound_body(client: httpx.AsyncClient) -> 
     assert body["content"]["application/json"]["schema"]["$ref"].endswith("/InboundPayload")
 
 
-async def test_front_door_leads_to_the_api_docs(client: httpx.AsyncClient) -> None:
+async def test_front_door_leads_to_the_staff_pages_and_docs_stay(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.get("/")
     assert response.status_code == 307
-    assert response.headers["location"] == "/docs"
+    assert response.headers["location"] == "/desk"
     docs = await client.get("/docs")
     assert docs.status_code == 200
     assert "Omniline" in docs.text

@@ -3,6 +3,7 @@
 from omniline.channels.api.adapter import ApiChannel
 from omniline.channels.fake.adapter import FakeChannel
 from omniline.channels.registry import ChannelRegistry
+from omniline.channels.webchat.adapter import WebchatChannel
 
 
 def default_registry() -> ChannelRegistry:
@@ -10,4 +11,5 @@ def default_registry() -> ChannelRegistry:
     registry = ChannelRegistry()
     registry.register(ApiChannel())
     registry.register(FakeChannel())
+    registry.register(WebchatChannel())
     return registry

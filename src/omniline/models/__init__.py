@@ -4,6 +4,7 @@ from omniline.models.base import Base
 from omniline.models.case import OPEN_CASE_STATUSES, Case, CaseStatus, Priority
 from omniline.models.channel import ChannelAccount, InboundFailure
 from omniline.models.customer import Customer, CustomerIdentity, CustomerMerge
+from omniline.models.file import File
 from omniline.models.interaction import (
     OPEN_INTERACTION_STATUSES,
     AuthorKind,
@@ -68,6 +69,7 @@ __all__ = [
     "DeliveryStatus",
     "Direction",
     "Event",
+    "File",
     "InboundFailure",
     "Interaction",
     "InteractionStatus",

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from omniline.models import Event
+from omniline.realtime.signals import LocalSignals, RedisSignals, Signals
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,10 @@ Listener = Callable[[Sequence[EventView]], Awaitable[None]]
 
 
 class Bus(Protocol):
-    """Publishes committed events to every process, and calls local listeners."""
+    """Publishes committed events to every process, and calls local listeners; carries
+    ephemeral signals (typing) the same way, started and closed with it."""
+
+    signals: Signals
 
     async def start(self, listener: Listener) -> None:
         """Begin delivering published events to the listener."""
@@ -108,9 +112,11 @@ class LocalBus:
 
     def __init__(self) -> None:
         self._listener: Listener | None = None
+        self.signals: Signals = LocalSignals()
 
     async def start(self, listener: Listener) -> None:
         self._listener = listener
+        await self.signals.start()
 
     async def publish(self, events: Sequence[EventView]) -> None:
         if self._listener is not None and events:
@@ -118,6 +124,7 @@ class LocalBus:
 
     async def close(self) -> None:
         self._listener = None
+        await self.signals.close()
 
 
 class RedisBus:
@@ -130,8 +137,10 @@ class RedisBus:
 
         self._redis: Redis = Redis.from_url(url)
         self._task: asyncio.Task[None] | None = None
+        self.signals: Signals = RedisSignals(self._redis)
 
     async def start(self, listener: Listener) -> None:
+        await self.signals.start()
         pubsub = self._redis.pubsub()
         await pubsub.subscribe(self.CHANNEL)
         self._task = asyncio.create_task(self._pump(pubsub, listener))
@@ -156,6 +165,7 @@ class RedisBus:
             await self._redis.publish(self.CHANNEL, payload)
 
     async def close(self) -> None:
+        await self.signals.close()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

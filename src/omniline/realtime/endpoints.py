@@ -10,11 +10,18 @@ WebSocket protocol (JSON text frames, server to client):
 Client to server: routing commands (accept or decline an offer, set one's state), answered
 with {"type": "reply", "ref": ...}; see `omniline.routing.commands`. The caller's access is
 checked again for every command, so a revoked token stops working at once.
+
+Typing, which is not an event (never stored): the server sends {"type": "typing",
+"interaction_id": ..., "who": "visitor", "typing": true} while a customer types (web chat;
+repeated every few seconds while they type: treat it as over after 6 s without one, or on
+"typing": false); an agent sends {"type": "typing", "interaction_id": ..., "typing": true,
+"ref": ...} the same way and the customer sees the agent's first name typing.
 """
 
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,11 +30,14 @@ from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from omniline.api.deps import CtxDep, TenantRef
 from omniline.auth.permissions import Permission
 from omniline.auth.service import TenantAccess
+from omniline.interactions import service as interactions
+from omniline.journal.work import Work
 from omniline.kit.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
 from omniline.realtime import service
 from omniline.realtime.bus import EventView
 from omniline.realtime.hub import Overflowed, Stream
 from omniline.realtime.schemas import EventOut, EventsPage
+from omniline.realtime.signals import Listening, Signal
 from omniline.realtime.snapshot import read_snapshot
 from omniline.routing.commands import run_command
 
@@ -77,14 +87,16 @@ async def event_socket(websocket: WebSocket, tenant: TenantRef) -> None:
         await websocket.close(_close_code(exc), _reason(exc.message))
         return
     sub = runtime.hub.subscribe(frozenset({tenant_id}))
+    listening = runtime.bus.signals.listen(tenant_id)
     try:  # subscribed before reading the starting point: nothing slips between the two
         stream = Stream(runtime.hub, tenant_id, sub, last=0)
         if await _start(runtime, websocket, stream, resume_after, sender):
-            await _serve(runtime, websocket, stream, sender, tenant)
+            await _serve(runtime, websocket, stream, sender, tenant, listening)
     except WebSocketDisconnect:
         pass
     finally:
         runtime.hub.unsubscribe(sub)
+        runtime.bus.signals.stop_listening(listening)
 
 
 class _Sender:
@@ -178,12 +190,18 @@ async def _start(
 
 
 async def _serve(
-    runtime: "Runtime", websocket: WebSocket, stream: Stream, sender: _Sender, tenant: str
+    runtime: "Runtime",
+    websocket: WebSocket,
+    stream: Stream,
+    sender: _Sender,
+    tenant: str,
+    listening: Listening,
 ) -> None:
     """Send live events and answer commands until the client leaves or falls behind."""
     reader = asyncio.create_task(_read_commands(runtime, websocket, sender, tenant))
     writer = asyncio.create_task(_write(websocket, stream, sender))
-    done, pending = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+    relay = asyncio.create_task(_relay_typing(listening, sender))
+    done, pending = await asyncio.wait({reader, writer, relay}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
@@ -207,13 +225,50 @@ async def _read_commands(
             access = await _access(runtime, websocket, tenant)
             work = runtime.work(access.actor)
             try:
-                result = await run_command(work, access, frame)
+                if frame.get("type") == "typing":
+                    result = await _typing(runtime, work, access, frame)
+                else:
+                    result = await run_command(work, access, frame)
             finally:
                 await work.session.close()
             await sender.send({"type": "reply", "ref": ref, "ok": True, "result": result})
         except DomainError as exc:
             error = {"code": exc.code, "message": exc.message}
             await sender.send({"type": "reply", "ref": ref, "ok": False, "error": error})
+
+
+async def _typing(
+    runtime: "Runtime", work: Work, access: TenantAccess, frame: dict[str, Any]
+) -> dict[str, Any]:
+    """An agent types in a conversation: the customer sees their first name typing."""
+    access.require(Permission.MESSAGES_SEND)
+    try:
+        interaction_id = uuid.UUID(str(frame.get("interaction_id")))
+    except ValueError:
+        raise InvalidInput("interaction_id must be an id") from None
+    await interactions.get_interaction_or_raise(work, access.tenant, interaction_id)
+    user = access.principal.user
+    name = user.name.split()[0] if user is not None and user.name.split() else ""
+    typing = frame.get("typing", True) is not False
+    data = {"typing": typing, "name": name}
+    signal = Signal(access.tenant.id, interaction_id, "typing", "agent", data)
+    await runtime.bus.signals.publish(signal)
+    return {"typing": typing}
+
+
+async def _relay_typing(listening: Listening, sender: _Sender) -> None:
+    """Tell staff when a customer types (their own typing goes the other way only)."""
+    while True:
+        signal = await listening.queue.get()
+        if signal.kind == "typing" and signal.who == "visitor":
+            await sender.send(
+                {
+                    "type": "typing",
+                    "interaction_id": str(signal.interaction_id),
+                    "who": "visitor",
+                    "typing": bool(signal.data.get("typing", True)),
+                }
+            )
 
 
 def _frame(message: "MutableMapping[str, Any]") -> dict[str, Any]:

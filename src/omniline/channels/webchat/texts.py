@@ -1,0 +1,186 @@
+# ruff: noqa: RUF001 (Cyrillic letters are meant)
+"""What the chat widget says, in English, Russian and Polish.
+
+The widget carries no texts of its own: it asks for them with its configuration, in the
+language of the page it is on (its <html lang>) or of the browser. `{name}` marks a value
+the widget fills in.
+"""
+
+from collections.abc import Mapping
+
+LANGUAGES = ("en", "ru", "pl")
+
+EN: Mapping[str, str] = {
+    "launcher": "Chat with us",
+    "title": "Chat",
+    "close": "Close the chat window",
+    "intro": "Hello! Tell us a little about yourself and a person will answer you here.",
+    "name": "Your name",
+    "email": "E-mail",
+    "phone": "Phone",
+    "topic": "Topic",
+    "topic_none": "Choose a topic",
+    "message": "How can we help?",
+    "required": "(required)",
+    "optional": "(optional)",
+    "missing": "Please fill in: {field}",
+    "start": "Start the chat",
+    "waiting": "Please wait, we are connecting you with an agent.",
+    "position": "You are number {position} in the queue.",
+    "wait_minutes": "Expected wait: about {minutes} min.",
+    "wait_soon": "An agent will be with you shortly.",
+    "connecting": "An agent is about to join.",
+    "joined": "{name} joined the chat.",
+    "agent": "Agent",
+    "you": "You",
+    "typing": "{name} is typing…",
+    "ended": "The chat has ended. Thank you!",
+    "new_chat": "Start a new chat",
+    "end_chat": "End the chat",
+    "placeholder": "Write a message…",
+    "send": "Send",
+    "attach": "Send a file",
+    "file_too_large": "The file is larger than {size} MB and cannot be sent.",
+    "file_type": "Only PNG and JPEG images, PDF documents and plain text files can be sent.",
+    "sending_file": "Sending {name}…",
+    "download": "Download {name}",
+    "closed": "We are closed right now.",
+    "busy": "It is busy right now: the expected wait is about {minutes} min.",
+    "leave_message": "Leave a message",
+    "callback": "Ask for a call back",
+    "chat_anyway": "Wait for an agent",
+    "leave_intro": "Leave us a message and we will answer by e-mail or phone.",
+    "callback_intro": "Leave your number and we will call you back.",
+    "when": "Best time to call",
+    "contact_needed": "Give an e-mail address or a phone number, so we can answer.",
+    "send_message": "Send the message",
+    "request_callback": "Request the call",
+    "thanks_message": "Thank you! We have your message and will answer soon.",
+    "thanks_callback": "Thank you! We will call you back.",
+    "back": "Back",
+    "error": "Something went wrong. Please try again.",
+    "offline": "Connection lost: reconnecting…",
+    "invalid": "Please check what you entered.",
+}
+
+RU: Mapping[str, str] = {
+    "launcher": "Напишите нам",
+    "title": "Чат",
+    "close": "Закрыть окно чата",
+    "intro": "Здравствуйте! Расскажите немного о себе, и вам ответит сотрудник.",
+    "name": "Ваше имя",
+    "email": "Эл. почта",
+    "phone": "Телефон",
+    "topic": "Тема",
+    "topic_none": "Выберите тему",
+    "message": "Чем мы можем помочь?",
+    "required": "(обязательно)",
+    "optional": "(необязательно)",
+    "missing": "Пожалуйста, заполните: {field}",
+    "start": "Начать чат",
+    "waiting": "Пожалуйста, подождите, мы соединяем вас с оператором.",
+    "position": "Вы {position}-й в очереди.",
+    "wait_minutes": "Ожидание: около {minutes} мин.",
+    "wait_soon": "Оператор скоро ответит.",
+    "connecting": "Оператор сейчас подключится.",
+    "joined": "{name} подключается к чату.",
+    "agent": "Оператор",
+    "you": "Вы",
+    "typing": "{name} печатает…",
+    "ended": "Чат завершён. Спасибо!",
+    "new_chat": "Начать новый чат",
+    "end_chat": "Завершить чат",
+    "placeholder": "Напишите сообщение…",
+    "send": "Отправить",
+    "attach": "Отправить файл",
+    "file_too_large": "Файл больше {size} МБ, его нельзя отправить.",
+    "file_type": "Можно отправлять только изображения PNG и JPEG, документы PDF и текстовые файлы.",
+    "sending_file": "Отправляем {name}…",
+    "download": "Скачать {name}",
+    "closed": "Сейчас мы не работаем.",
+    "busy": "Сейчас много обращений: ожидание около {minutes} мин.",
+    "leave_message": "Оставить сообщение",
+    "callback": "Заказать обратный звонок",
+    "chat_anyway": "Дождаться оператора",
+    "leave_intro": "Оставьте сообщение, и мы ответим по почте или по телефону.",
+    "callback_intro": "Оставьте номер, и мы вам перезвоним.",
+    "when": "Удобное время для звонка",
+    "contact_needed": "Укажите эл. почту или телефон, чтобы мы могли ответить.",
+    "send_message": "Отправить сообщение",
+    "request_callback": "Заказать звонок",
+    "thanks_message": "Спасибо! Мы получили ваше сообщение и скоро ответим.",
+    "thanks_callback": "Спасибо! Мы вам перезвоним.",
+    "back": "Назад",
+    "error": "Что-то пошло не так. Попробуйте ещё раз.",
+    "offline": "Связь потеряна: переподключаемся…",
+    "invalid": "Проверьте, пожалуйста, введённые данные.",
+}
+
+PL: Mapping[str, str] = {
+    "launcher": "Napisz do nas",
+    "title": "Czat",
+    "close": "Zamknij okno czatu",
+    "intro": "Dzień dobry! Napisz kilka słów o sobie, a odpowie Ci konsultant.",
+    "name": "Imię i nazwisko",
+    "email": "E-mail",
+    "phone": "Telefon",
+    "topic": "Temat",
+    "topic_none": "Wybierz temat",
+    "message": "W czym możemy pomóc?",
+    "required": "(wymagane)",
+    "optional": "(opcjonalnie)",
+    "missing": "Uzupełnij pole: {field}",
+    "start": "Rozpocznij czat",
+    "waiting": "Proszę czekać, łączymy z konsultantem.",
+    "position": "Jesteś {position}. w kolejce.",
+    "wait_minutes": "Przewidywany czas oczekiwania: około {minutes} min.",
+    "wait_soon": "Konsultant zaraz odpowie.",
+    "connecting": "Konsultant zaraz dołączy.",
+    "joined": "{name} dołącza do czatu.",
+    "agent": "Konsultant",
+    "you": "Ty",
+    "typing": "{name} pisze…",
+    "ended": "Czat zakończony. Dziękujemy!",
+    "new_chat": "Rozpocznij nowy czat",
+    "end_chat": "Zakończ czat",
+    "placeholder": "Napisz wiadomość…",
+    "send": "Wyślij",
+    "attach": "Wyślij plik",
+    "file_too_large": "Plik jest większy niż {size} MB i nie można go wysłać.",
+    "file_type": "Można wysyłać tylko obrazy PNG i JPEG, dokumenty PDF i pliki tekstowe.",
+    "sending_file": "Wysyłanie {name}…",
+    "download": "Pobierz {name}",
+    "closed": "W tej chwili nie pracujemy.",
+    "busy": "Mamy teraz dużo zgłoszeń: czas oczekiwania to około {minutes} min.",
+    "leave_message": "Zostaw wiadomość",
+    "callback": "Poproś o oddzwonienie",
+    "chat_anyway": "Poczekaj na konsultanta",
+    "leave_intro": "Zostaw wiadomość, a odpowiemy e-mailem lub telefonicznie.",
+    "callback_intro": "Zostaw numer, a oddzwonimy.",
+    "when": "Dogodna pora rozmowy",
+    "contact_needed": "Podaj e-mail lub numer telefonu, abyśmy mogli odpowiedzieć.",
+    "send_message": "Wyślij wiadomość",
+    "request_callback": "Poproś o telefon",
+    "thanks_message": "Dziękujemy! Otrzymaliśmy wiadomość i wkrótce odpowiemy.",
+    "thanks_callback": "Dziękujemy! Oddzwonimy.",
+    "back": "Wstecz",
+    "error": "Coś poszło nie tak. Spróbuj ponownie.",
+    "offline": "Utracono połączenie: łączymy ponownie…",
+    "invalid": "Sprawdź wpisane dane.",
+}
+
+TEXTS: Mapping[str, Mapping[str, str]] = {"en": EN, "ru": RU, "pl": PL}
+
+
+def pick_language(wanted: str | None, accept_language: str | None, default: str) -> str:
+    """The widget's language: the page's (or the browser's) if we have it, else the tenant's."""
+    for candidate in (wanted, *(accept_language or "").split(",")):
+        code = (candidate or "").split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return default if default in LANGUAGES else "en"
+
+
+def texts_for(language: str) -> Mapping[str, str]:
+    """Every text of the widget in a language (English for a language we do not have)."""
+    return TEXTS.get(language, EN)

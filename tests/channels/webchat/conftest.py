@@ -1,0 +1,3 @@
+from tests.realtime.conftest import server
+
+__all__ = ["server"]
