@@ -45,6 +45,7 @@ QUEUES: list[dict[str, Any]] = [
     },
     {
         "name": "cards",
+        "reasons": ["cards"],
         "description": "Blocked, lost and stolen cards: calls, chats and web forms.",
         "channels": ["voice", "webchat", "webform"],
         "policy": "most_proficient",
@@ -66,6 +67,7 @@ QUEUES: list[dict[str, Any]] = [
     },
     {
         "name": "loans",
+        "reasons": ["loans"],
         "description": "Loan applications and repayments: calls, e-mails and web forms.",
         "channels": ["voice", "email", "webform"],
         "sl_percent": 80,
@@ -76,6 +78,7 @@ QUEUES: list[dict[str, Any]] = [
     },
     {
         "name": "accounts",
+        "reasons": ["accounts"],
         "description": "Statements, fees and account questions by e-mail and web form.",
         "channels": ["email", "webform"],
         **WRITTEN,
@@ -83,6 +86,7 @@ QUEUES: list[dict[str, Any]] = [
     },
     {
         "name": "complaints",
+        "reasons": ["complaints"],
         "description": "Complaints: answered sooner, escalated earlier.",
         "channels": ["email", "voice"],
         "sl_percent": 90,

@@ -45,14 +45,7 @@ def test_an_agent_takes_answers_and_wraps_up_a_contact(browser: Browser, demo: D
             "sender": {"name": "Olga", "identities": [{"kind": "email", "value": email}]},
         },
     )  # fmt: skip
-    # contacts that name no queue wait in "general"; a supervisor moves this one to "accounts"
-    wait_until_queued(demo, landed["interaction_id"])
-    [accounts] = [q for q in demo.api("GET", "/queues") if q["name"] == "accounts"]
-    demo.api(
-        "POST",
-        f"/interactions/{landed['interaction_id']}/requeue",
-        json={"queue_id": accounts["id"]},
-    )
+    # the reason is served by the "accounts" queue, which the agent takes first
     offer = page.locator(f'.offer[data-interaction="{landed["interaction_id"]}"]')
     expect(offer).to_be_visible(timeout=20_000)
     expect(offer).to_contain_text(subject)

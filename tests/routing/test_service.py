@@ -576,3 +576,24 @@ async def test_a_queue_switched_off_takes_no_new_contacts(desk: Desk) -> None:
     second = await desk.contact()
     assert (await desk.routed(second))["queue"] == spare["name"]
     assert (await desk.routed(first))["queue"] == "main"  # still waits where it was
+
+
+async def test_a_contact_waits_in_the_queue_that_serves_its_reason(desk: Desk) -> None:
+    cards = await desk.ok("POST", "/reasons", json={"code": "cards", "name": "Cards"})
+    await desk.ok(
+        "POST", "/reasons", json={"code": "cards.lost", "name": "Lost", "parent_id": cards["id"]}
+    )
+    await desk.ok("POST", "/reasons", json={"code": "loans", "name": "Loans"})
+    await desk.queue("general", channels=["chat"], priority=10)
+    card_queue = await desk.queue("cards", channels=["chat"], reasons=["cards"])
+    lost = await desk.contact(reason="cards.lost")  # a child of a served reason
+    other = await desk.contact(reason="loans")  # no queue serves it
+    plain = await desk.contact()
+    assert (await desk.routed(lost))["queue_id"] == card_queue["id"]
+    assert (await desk.routed(other))["queue"] == "general"
+    assert (await desk.routed(plain))["queue"] == "general"
+    bad = await desk.call("POST", "/queues", "admin", json={"name": "x", "reasons": ["nope"]})
+    assert bad.status_code == 422
+    assert "unknown contact reason 'nope'" in bad.json()["error"]["message"]
+    shown = await desk.ok("GET", f"/queues/{card_queue['id']}")
+    assert shown["reasons"] == ["cards"]

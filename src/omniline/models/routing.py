@@ -38,6 +38,9 @@ class Queue(IdMixin, CreatedMixin, TenantMixin, Base):
     description: Mapped[str] = mapped_column(String(2000), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     channels: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    # contact-reason codes it serves: a contact whose case has one of them, or a child of
+    # one, waits here rather than in the first queue of its channel
+    reasons: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     # added to each contact's priority: contacts of a higher-priority queue are served first
     priority: Mapped[int] = mapped_column(Integer, default=0)
     policy: Mapped[str] = mapped_column(String(32), default="longest_idle")

@@ -18,6 +18,7 @@ ended meanwhile in another transaction is never brought back to life.
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -91,8 +92,10 @@ class _Config:
             self._open[queue.id] = calendar.is_open(self.calendar(queue), zone(self.tenant), now)
         return self._open[queue.id]
 
-    def queue_for(self, row: Interaction) -> Queue | None:
-        """The queue a contact goes to: the one it names, else the first serving its channel.
+    def queue_for(self, row: Interaction, reasons: Sequence[str] = ()) -> Queue | None:
+        """The queue a contact goes to: the one it names; else one serving its channel and
+        its case's reason (the nearest of the reason and its parents); else the first
+        serving its channel.
 
         A queue switched off takes no new contacts; those it holds are still served.
         """
@@ -101,6 +104,10 @@ class _Config:
         if named is not None and named.active:
             return named
         serving = [q for q in self.queues.values() if q.active and row.channel in q.channels]
+        for code in reasons:
+            fitting = [q for q in serving if code in (q.reasons or ())]
+            if fitting:
+                return min(fitting, key=lambda q: (-q.priority, q.name))
         return min(serving, key=lambda q: (-q.priority, q.name)) if serving else None
 
 
@@ -331,13 +338,14 @@ async def _admit(work: Work, config: _Config, now: datetime, result: PassResult)
         return
     sizes = await repo.waiting_counts(session, config.tenant.id)
     facts = await _customer_facts(work, config, fresh, now)
+    chains = await repo.reason_chains(session, config.tenant.id, list({r.case_id for r in fresh}))
     unrouted = [r for r in fresh if config.queue_for(r) is None]
     for row in unrouted:  # nothing serves the channel: it stays for people to pick up
         await _transition(session, row, (row.status,), admitted_at=now)
     placing: list[tuple[Interaction, dict[str, Any]]] = []
     actions: dict[uuid.UUID, QueueAction] = {}
     for row in fresh:
-        entry = config.queue_for(row)
+        entry = config.queue_for(row, chains.get(row.case_id, ()))
         if entry is None:
             continue
         queue, action = _place(config, entry, sizes, now)

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omniline.models import (
     Agent,
     AgentState,
+    Case,
+    ContactReason,
     Customer,
     Interaction,
     InteractionStatus,
@@ -421,3 +423,36 @@ async def realtime_outcomes(
         if queue_id is not None and queued_at is not None:
             made[queue_id].append((queued_at, answered_at))
     return made
+
+
+async def reason_chains(
+    session: AsyncSession, tenant_id: uuid.UUID, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    """case -> its reason's code and the codes of that reason's parents, nearest first."""
+    reason_of = dict(
+        (
+            await session.execute(
+                select(Case.id, Case.reason_id).where(
+                    Case.tenant_id == tenant_id, Case.id.in_(case_ids), Case.reason_id.is_not(None)
+                )
+            )
+        ).all()
+    )
+    if not reason_of:
+        return {}
+    tree = {
+        row.id: (row.code, row.parent_id)
+        for row in await session.execute(
+            select(ContactReason.id, ContactReason.code, ContactReason.parent_id).where(
+                ContactReason.tenant_id == tenant_id
+            )
+        )
+    }
+    chains: dict[uuid.UUID, list[str]] = {}
+    for case_id, reason_id in reason_of.items():
+        chain: list[str] = []
+        while reason_id in tree and len(chain) < 16:  # the bound guards a damaged tree
+            code, reason_id = tree[reason_id]
+            chain.append(code)
+        chains[case_id] = chain
+    return chains

@@ -11,6 +11,7 @@ from omniline.routing.service import AgentView, Position, QueueStats
 
 Channel = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
+ReasonCode = Annotated[str, Field(min_length=1, max_length=100)]
 PolicyName = Literal["longest_idle", "least_occupied", "most_proficient"]
 Action = Literal["wait", "transfer", "callback", "reject"]
 Seconds = Annotated[int, Field(ge=1, le=30 * 24 * 3600)]
@@ -36,6 +37,11 @@ class _QueueFields(BaseModel):
     description: Annotated[str, Field(max_length=2000)] = ""
     active: bool = True
     channels: Annotated[list[Channel], Field(min_length=1, max_length=20)] = ["chat"]
+    reasons: Annotated[list[ReasonCode], Field(max_length=200)] = Field(
+        [],
+        description="contact-reason codes this queue serves (children included): a contact "
+        "whose case has one waits here instead of the first queue of its channel",
+    )
     priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
     policy: PolicyName = "longest_idle"
     sl_percent: Annotated[int, Field(ge=1, le=100)] = 80
@@ -93,6 +99,7 @@ class QueuePatch(BaseModel):
     description: Annotated[str, Field(max_length=2000)] | None = None
     active: bool | None = None
     channels: Annotated[list[Channel], Field(min_length=1, max_length=20)] | None = None
+    reasons: Annotated[list[ReasonCode], Field(max_length=200)] | None = None
     priority: Annotated[int, Field(ge=-1000, le=1000)] | None = None
     policy: PolicyName | None = None
     sl_percent: Annotated[int, Field(ge=1, le=100)] | None = None

@@ -26,6 +26,7 @@ from omniline.models import (
     RoutingProfile,
     Tenant,
 )
+from omniline.reasons import service as reasons
 from omniline.routing import calendar, engine
 from omniline.routing import repository as repo
 from omniline.routing.passes import (
@@ -73,6 +74,8 @@ async def _check_queue_refs(work: Work, tenant: Tenant, fields: dict[str, Any]) 
         fields["calendar"] = calendar.calendar_doc(calendar.parse_calendar(fields["calendar"]))
     if "policy" in fields:
         engine.Policy(fields["policy"])
+    for code in fields.get("reasons") or []:
+        await reasons.reason_id_for_code(work, tenant, code)  # a clear 422 for an unknown one
 
 
 async def create_queue(work: Work, tenant: Tenant, fields: dict[str, Any]) -> Queue:
