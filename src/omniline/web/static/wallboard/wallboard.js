@@ -56,7 +56,7 @@ function renderQueues(stats) {
     el("td", { class: "num waiting", text: String(q.waiting) }),
     el("td", { class: "num longest", text: q.waiting ? clock(q.longest_wait_seconds) : "–" }),
     el("td", { class: "num sl", text: q.service_level_today === null ? "–" : `${q.service_level_today}%` }),
-    el("td", { class: "num", text: String(q.answered_today) }),
+    el("td", { class: "num answered", text: String(q.answered_today) }),
     el("td", { class: "num abandoned", text: String(q.abandoned_today) }),
     el("td", { class: "num", text: String(q.agents_available) }),
     el("td", { class: "num", text: String(q.agents_staffed) }))));
