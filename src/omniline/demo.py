@@ -61,6 +61,21 @@ STAFF: list[tuple[str, str, str]] = [
     ("planner@demo.bank", "Tomasz Mazur", "planner"),
 ]
 
+# ready answers on the desk (tenant setting `canned_responses`)
+CANNED: list[dict[str, str]] = [
+    {"title": "Greeting", "text": "Hello, thank you for contacting Demo Bank. How can I help?"},
+    {
+        "title": "Card blocked",
+        "text": "I have blocked your card. A new one will reach you in 5 to 7 working days.",
+    },
+    {
+        "title": "Identity check",
+        "text": "Before we go on, please confirm your date of birth and the last 4 digits "
+        "of your card.",
+    },
+    {"title": "Closing", "text": "Is there anything else I can do for you today?"},
+]
+
 # (code, name, parent code)
 REASONS: list[tuple[str, str, str | None]] = [
     ("cards", "Cards", None),
@@ -238,6 +253,7 @@ async def _seed(work: Work) -> Tenant:
             default_region="PL",
             business_calendar=_business_calendar(now.year),
         )
+        tenant.settings = {**tenant.settings, "canned_responses": CANNED}
         codes = await _create_reasons(work, tenant)
         agents = await _create_agents(work, tenant)
         await demo_knowledge.seed_knowledge(work, tenant, codes, editor_email=STAFF[1][0])

@@ -81,3 +81,21 @@ async def test_an_article_is_sent_as_a_reply_with_its_portal_link(
     report = (await client.get(f"{API}/knowledge/report", headers=editor)).json()
     [numbers] = [a for a in report["articles"] if a["title"] == "Block a card"]
     assert numbers["sent"] == 1
+
+
+async def test_admins_set_canned_responses_and_break_reasons_for_the_desk(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    canned = [{"title": "Hi", "text": "Hello <b>there</b>"}]
+    changed = await client.patch(
+        API, headers=world.auth("admin"),
+        json={"canned_responses": canned, "break_reasons": ["lunch", "training"]},
+    )  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    unknown = await client.patch(API, headers=world.auth("admin"), json={"canned": canned})
+    assert unknown.status_code == 422  # a misspelt field is refused, not ignored
+    await log_in(client, "agent@acme.test")
+    data = desk_data((await client.get("/t/acme/desk")).text)
+    assert data["canned"] == canned
+    assert data["break_reasons"] == ["lunch", "training"]
+    client.cookies.clear()

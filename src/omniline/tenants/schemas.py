@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Slug = Annotated[str, Field(min_length=1, max_length=63, examples=["demo-bank"])]
 
@@ -18,13 +18,31 @@ class TenantIn(BaseModel):
     business_calendar: dict[str, Any] = {}
 
 
+class CannedResponse(BaseModel):
+    """A ready answer agents pick on the desk."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, Field(min_length=1, max_length=100)]
+    text: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
 class TenantPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     timezone: Annotated[str, Field(max_length=64)] | None = None
     default_language: Annotated[str, Field(min_length=2, max_length=16)] | None = None
     default_region: Annotated[str, Field(min_length=2, max_length=2)] | None = None
     business_calendar: dict[str, Any] | None = None
     case_join_window_hours: Annotated[float, Field(ge=0, le=24 * 90)] | None = None
+    canned_responses: Annotated[list[CannedResponse], Field(max_length=500)] | None = None
+    break_reasons: (
+        Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=50)]
+        | None
+    ) = None
+    wrap_up_reason_required: bool | None = None
+    portal_enabled: bool | None = None
 
 
 class TenantOut(BaseModel):

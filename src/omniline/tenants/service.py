@@ -23,6 +23,16 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
+# settings kept in the tenant's settings document rather than in columns of their own
+SETTING_KEYS = (
+    "case_join_window_hours",
+    "canned_responses",
+    "break_reasons",
+    "wrap_up_reason_required",
+    "portal_enabled",
+)
+
+
 def check_slug(slug: str) -> str:
     """A slug is lower-case letters, digits and dashes, up to 63 characters."""
     if not _SLUG.match(slug):
@@ -118,17 +128,17 @@ def checked_calendar(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 async def update_tenant(work: Work, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
-    """Change a tenant's name, time zone, language, region, calendar or case-join window."""
+    """Change a tenant's name, time zone, language, region, calendar or settings."""
     if "timezone" in changes:
         check_timezone(changes["timezone"])
     if changes.get("business_calendar") is not None:
         changes["business_calendar"] = checked_calendar(changes["business_calendar"])
-    window = changes.pop("case_join_window_hours", None)
+    settings = {k: changes.pop(k) for k in SETTING_KEYS if k in changes}
     for name, value in changes.items():
         setattr(tenant, name, value.upper() if name == "default_region" else value)
-    if window is not None:
-        tenant.settings = {**(tenant.settings or {}), "case_join_window_hours": window}
-        changes["case_join_window_hours"] = window
+    if settings:
+        tenant.settings = {**(tenant.settings or {}), **settings}
+        changes.update(settings)
     if changes:
         work.emit(tenant.id, "tenant.updated", changes)
         work.audit(tenant.id, "tenant.updated", "tenant", tenant.id, changes)
