@@ -70,6 +70,11 @@ def test_customer_agent_and_supervisor_in_three_browsers(browser: Browser, demo:
     panel.get_by_label("Reply").fill(reply)
     panel.get_by_role("button", name="Send", exact=True).click()
     expect(dialog.get_by_text(reply)).to_be_visible(timeout=10_000)
+    panel.get_by_label("Attach a file").set_input_files(
+        {"name": "new-card.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 card"}
+    )
+    panel.get_by_role("button", name="Send", exact=True).click()
+    expect(dialog.get_by_role("button", name="Download new-card.pdf")).to_be_visible()
     screenshot(agent.page, "scenario-desk")
     screenshot(page, "scenario-widget")
 

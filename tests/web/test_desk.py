@@ -99,3 +99,36 @@ async def test_admins_set_canned_responses_and_break_reasons_for_the_desk(
     assert data["canned"] == canned
     assert data["break_reasons"] == ["lunch", "training"]
     client.cookies.clear()
+
+
+async def test_an_agent_sends_a_file_with_a_reply(client: httpx.AsyncClient, world: World) -> None:
+    iid = (await inbound(client, world, "f1"))["interaction_id"]
+    url = f"{API}/interactions/{iid}/files"
+    pdf = ("tariff.pdf", b"%PDF-1.4 tariff", "application/pdf")
+    sent = await client.post(
+        url, headers=world.auth("agent"), files={"file": pdf}, data={"body": "Our tariff"}
+    )
+    assert sent.status_code == 201, sent.text
+    messages = (
+        await client.get(f"{API}/interactions/{iid}/messages", headers=world.auth("agent"))
+    ).json()
+    last = messages["items"][-1]
+    assert last["body"] == "Our tariff"
+    [attached] = last["attachments"]
+    assert attached["name"] == "tariff.pdf"
+    got = await client.get(attached["url"], headers=world.auth("agent"))
+    assert got.content == b"%PDF-1.4 tariff"
+    program = (
+        "setup.exe",
+        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\xff\xff",
+        "application/octet-stream",
+    )
+    refused = await client.post(url, headers=world.auth("agent"), files={"file": program})
+    assert refused.status_code == 415
+    planner = await client.post(url, headers=world.auth("planner"), files={"file": pdf})
+    assert planner.status_code == 403
+    other = await client.post(
+        f"/api/v1/tenants/globex/interactions/{iid}/files",
+        headers=world.auth("other_admin"), files={"file": pdf},
+    )  # fmt: skip
+    assert other.status_code == 404

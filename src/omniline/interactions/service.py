@@ -353,6 +353,7 @@ def reply(
     body: str,
     content_type: str = "text/plain",
     internal: bool = False,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> Message:
     """An agent's message: an internal note stays here, a reply is queued for its channel.
 
@@ -376,6 +377,7 @@ def reply(
             body=body,
             content_type=content_type,
             internal=internal,
+            attachments=list(attachments or []),
         ),
     )
     if not internal:

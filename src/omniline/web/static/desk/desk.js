@@ -171,6 +171,7 @@ function buildConversation(row) {
     ...data.canned.map((c, i) => el("option", { value: String(i), text: c.title })));
   const text = el("textarea", { name: "body", rows: "3", "aria-label": T("Reply") });
   const internal = el("input", { type: "checkbox", name: "internal" });
+  const attach = el("input", { type: "file", name: "file", "aria-label": T("Attach a file"), accept: "image/png,image/jpeg,application/pdf,text/plain" });
   const status = el("p", { role: "status", class: "muted" });
   const queue = el("select", { name: "queue", "aria-label": T("Transfer to queue") },
     ...data.queues.map((q) => el("option", { value: q.id, text: q.name })));
@@ -182,6 +183,7 @@ function buildConversation(row) {
         text,
         el("div", { class: "row" },
           canned,
+          attach,
           el("label", {}, internal, " ", T("Internal note")),
           el("button", { type: "submit", text: T("Send") }))),
       el("div", { class: "row actions" },
@@ -246,7 +248,9 @@ async function loadMessages(conv) {
     const who = m.internal ? T("internal") : m.direction === "inbound" ? T("customer") : T("you");
     return el("li", { class: `message ${m.direction}${m.internal ? " internal" : ""}` },
       el("span", { class: "who muted", text: `${who} · ${new Date(m.created_at).toLocaleTimeString()}` }),
-      el("p", { class: "text", text: m.body }));
+      el("p", { class: "text", text: m.body }),
+      ...(m.attachments || []).filter((a) => a.url).map((a) =>
+        el("a", { class: "attachment", href: a.url, download: a.name || "", text: `📎 ${a.name || a.url}` })));
   }));
   list.lastElementChild?.scrollIntoView({ block: "nearest" });
 }
@@ -349,14 +353,31 @@ async function sendArticle(conv, item) {
   }
 }
 
+async function sendFile(id, file, body) {
+  const form = new FormData();
+  form.append("file", file);
+  form.append("body", body);
+  const response = await fetch(`${API}/interactions/${id}/files`, {
+    method: "POST", credentials: "same-origin", body: form,
+  });
+  if (!response.ok) {
+    const doc = await response.json().catch(() => null);
+    throw new Error(doc?.error?.message || response.statusText);
+  }
+}
+
 async function send(id) {
   const conv = convs.get(id);
   const box = conv.node.querySelector("textarea[name=body]");
   const internal = conv.node.querySelector("input[name=internal]").checked;
+  const picker = conv.node.querySelector("input[name=file]");
   const status = conv.node.querySelector('[role="status"]');
-  if (!box.value.trim()) return;
+  const file = picker.files[0];
+  if (!box.value.trim() && !file) return;
   try {
-    await api("POST", `/interactions/${id}/messages`, { body: box.value, internal });
+    if (file) await sendFile(id, file, box.value);
+    else await api("POST", `/interactions/${id}/messages`, { body: box.value, internal });
+    picker.value = "";
     box.value = "";
     status.textContent = "";
     loadMessages(conv);
