@@ -1,5 +1,6 @@
 """The supervisor's wallboard in Chromium: numbers change live, states change, contacts move."""
 
+import time
 import uuid
 
 from playwright.sync_api import Browser, expect
@@ -38,7 +39,18 @@ def test_the_wallboard_follows_the_queues_without_a_reload(browser: Browser, dem
         demo.api("GET", f"/interactions/{landed['interaction_id']}/routing")["queue"] == "accounts"
     )
 
-    agent = page.locator("#agents tr", has_text="Katarzyna")
-    agent.get_by_role("combobox").select_option("break:lunch")
+    agent = page.locator("#agents tr", has_text="Michał")
+    agent.get_by_label("Change state: Michał Kamiński").select_option("break:lunch")
     expect(agent.locator(".presence")).to_contain_text("on a break", timeout=10_000)
+    user_id = agent.get_attribute("data-agent")
+    [specialists] = [p for p in demo.api("GET", "/routing-profiles") if p["name"] == "Specialists"]
+    agent.get_by_label("Routing profile: Michał Kamiński").select_option(label="Specialists")
+    for _ in range(50):
+        if demo.api("GET", f"/agents/{user_id}")["profile_id"] == specialists["id"]:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the agent's routing profile did not change")
+    [chat] = [p for p in demo.api("GET", "/routing-profiles") if p["name"] == "Voice + chat"]
+    demo.api("PATCH", f"/agents/{user_id}", json={"profile_id": chat["id"]})  # as it was
     watched.assert_clean()

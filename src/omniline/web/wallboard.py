@@ -22,7 +22,8 @@ SCRIPT_TEXTS = (
     "Contacts", "Change state", "Move to", "Move", "Waiting contacts", "Available", "Break",
     "Offline", "presence:available", "presence:on_contact", "presence:wrap_up",
     "presence:break", "presence:not_responding", "presence:offline",
-    "Connection lost: reconnecting…", "Nobody is waiting.", "Updated",
+    "Connection lost: reconnecting…", "Nobody is waiting.", "Updated", "Routing profile",
+    "No profile",
 )  # fmt: skip
 
 
@@ -40,6 +41,10 @@ async def wallboard(page: StaffDep) -> HTMLResponse:
         "queues": [
             {"id": str(q.id), "name": q.name}
             for q in await routing.list_queues(page.work.session, tenant.id)
+        ],
+        "profiles": [
+            {"id": str(p.id), "name": p.name}
+            for p in await routing.list_profiles(page.work.session, tenant.id)
         ],
         "texts": {text: _(text) for text in SCRIPT_TEXTS},
     }

@@ -88,9 +88,25 @@ function stateChooser(agent) {
   return select;
 }
 
+function profileChooser(agent) {
+  const name = data.people[agent.user_id] || agent.user_id;
+  const select = el("select", { "aria-label": `${T("Routing profile")}: ${name}` },
+    el("option", { value: "", text: T("No profile") }),
+    ...data.profiles.map((p) => el("option", { value: p.id, text: p.name })));
+  select.value = agent.profile_id || "";
+  select.addEventListener("change", async () => {
+    try {
+      await api("PATCH", `/agents/${agent.user_id}`, { profile_id: select.value || null });
+    } catch (error) {
+      document.getElementById("connection").textContent = error.message;
+    }
+  });
+  return select;
+}
+
 function renderAgents(agents) {
   const table = document.getElementById("agents");
-  header(table, ["Agent", "State", "Since", "Contacts", "Change state"]);
+  header(table, ["Agent", "State", "Since", "Contacts", "Change state", "Routing profile"]);
   const shown = agents.filter((a) => a.presence !== "offline" || a.state !== "offline");
   shown.sort((a, b) => (data.people[a.user_id] || "").localeCompare(data.people[b.user_id] || ""));
   table.tBodies[0].replaceChildren(...shown.map((a) => el("tr", { "data-agent": a.user_id },
@@ -98,7 +114,8 @@ function renderAgents(agents) {
     el("td", { class: `presence ${a.presence}`, text: T(`presence:${a.presence}`) + (a.reason ? ` (${a.reason})` : "") }),
     el("td", { text: new Date(a.state_since).toLocaleTimeString() }),
     el("td", { class: "num", text: Object.entries(a.load).map(([c, n]) => `${c} ${n}`).join(", ") || "0" }),
-    el("td", {}, stateChooser(a)))));
+    el("td", {}, stateChooser(a)),
+    el("td", {}, profileChooser(a)))));
 }
 
 async function renderWaiting(stats) {
