@@ -107,7 +107,7 @@ function profileChooser(agent) {
 function renderAgents(agents) {
   const table = document.getElementById("agents");
   header(table, ["Agent", "State", "Since", "Contacts", "Change state", "Routing profile"]);
-  const shown = agents.filter((a) => a.presence !== "offline" || a.state !== "offline");
+  const shown = agents.filter((a) => a.profile_id || a.state !== "offline");
   shown.sort((a, b) => (data.people[a.user_id] || "").localeCompare(data.people[b.user_id] || ""));
   table.tBodies[0].replaceChildren(...shown.map((a) => el("tr", { "data-agent": a.user_id },
     el("th", { scope: "row", text: data.people[a.user_id] || a.user_id }),
