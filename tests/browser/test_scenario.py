@@ -66,6 +66,12 @@ def test_customer_agent_and_supervisor_in_three_browsers(browser: Browser, demo:
     expect(panel.locator(".thread .messages")).to_contain_text(question)
     expect(cards_row.locator(".answered")).to_have_text(str(answered_before + 1), timeout=10_000)
 
+    composer = page.get_by_role("textbox", name="Write a message…")
+    composer.press_sequentially("Are you there")  # typing reaches the agent, and back
+    expect(panel.locator(".typing")).to_have_text("The customer is typing…")
+    panel.get_by_label("Reply").press_sequentially("Yes")
+    expect(dialog).to_contain_text("Katarzyna is typing")
+    panel.get_by_label("Reply").fill("")
     reply = "I have blocked the card; a new one is on its way."
     panel.get_by_label("Reply").fill(reply)
     panel.get_by_role("button", name="Send", exact=True).click()

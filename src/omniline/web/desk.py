@@ -32,7 +32,7 @@ SCRIPT_TEXTS = (
     "Messages", "Nothing found", "Sent", "This contact ended.", "Unverified identity",
     "Close", "Open", "status:active", "status:held", "status:ended", "status:wrapped_up",
     "status:queued", "status:offered", "status:created", "Continue by phone", "Customer name",
-    "Save", "Saved", "Attach a file",
+    "Save", "Saved", "Attach a file", "The customer is typing…",
 )  # fmt: skip
 
 

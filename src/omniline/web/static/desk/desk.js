@@ -179,6 +179,7 @@ function buildConversation(row) {
     el("div", { class: "thread" },
       el("h2", { class: "title" }),
       el("ol", { class: "messages", "aria-label": T("Messages") }),
+      el("p", { class: "typing muted", "aria-live": "polite" }),
       el("form", { class: "reply", onsubmit: (e) => { e.preventDefault(); send(row.id); } },
         text,
         el("div", { class: "row" },
@@ -212,6 +213,12 @@ function buildConversation(row) {
     if (chosen) text.value = text.value ? `${text.value}\n${chosen.text}` : chosen.text;
     canned.value = "";
     text.focus();
+  });
+  let lastTyping = 0;
+  text.addEventListener("input", () => {
+    if (Date.now() - lastTyping < 3000 || !socket || socket.readyState !== WebSocket.OPEN) return;
+    lastTyping = Date.now();
+    socket.send(JSON.stringify({ type: "typing", interaction_id: row.id, typing: true, ref: `t${lastTyping}` }));
   });
   text.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(row.id); }
@@ -453,6 +460,16 @@ function onEvent(event) {
   if (event.kind.startsWith("interaction.")) return refresh(id);
 }
 
+function showTyping(frame) {
+  const conv = convs.get(frame.interaction_id);
+  if (!conv) return;
+  const line = conv.node.querySelector(".typing");
+  clearTimeout(conv.typingTimer);
+  line.textContent = frame.typing ? T("The customer is typing…") : "";
+  // the widget repeats the signal every few seconds while the customer types
+  if (frame.typing) conv.typingTimer = setTimeout(() => { line.textContent = ""; }, 6000);
+}
+
 function connect() {
   const status = document.getElementById("connection");
   const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -468,6 +485,8 @@ function connect() {
       }
     } else if (frame.type === "event") {
       onEvent(frame.event);
+    } else if (frame.type === "typing") {
+      showTyping(frame);
     } else if (frame.type === "resync") {
       lastEventId = null;
     }
