@@ -28,6 +28,7 @@ from omniline.models.knowledge import (
     KnowledgeSearch,
     outside_models,
 )
+from omniline.models.limit import RateHit
 from omniline.models.portal import CaseLookup, PortalEvent, PortalVisit
 from omniline.models.reason import ContactReason
 from omniline.models.routing import (
@@ -85,6 +86,7 @@ __all__ = [
     "Priority",
     "Queue",
     "QueueAction",
+    "RateHit",
     "Role",
     "RoutingHead",
     "RoutingProfile",

@@ -1,6 +1,7 @@
 """The chat API and the visitor's socket, as a browser on an allowed site uses them."""
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from typing import Any
@@ -380,3 +381,31 @@ async def test_the_socket_refuses_forged_tokens_and_foreign_sites(
         await ws.send(json.dumps({"type": "typing"}))
         await asyncio.sleep(0.05)
         assert ws.state.name == "OPEN"
+
+
+async def test_one_address_cannot_flood_the_public_chat(
+    client: httpx.AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omniline.channels.webchat import endpoints
+
+    await enable(client, world)
+    for _ in range(endpoints.WRITTEN.count):
+        left = await client.post(
+            f"{CHAT}/leave-message",
+            json={"name": "Ada", "email": "ada@example.com", "message": "Call me"},
+            headers=visitor(),
+        )
+        assert left.status_code == 201, left.text
+    flooded = await client.post(
+        f"{CHAT}/callback", json={"phone": "07700 900123"}, headers=visitor()
+    )
+    assert flooded.status_code == 429
+    assert "several requests from here" in flooded.json()["error"]["message"]
+    assert flooded.headers["access-control-allow-origin"] == SHOP  # the widget can read it
+    monkeypatch.setattr(endpoints, "STARTS", dataclasses.replace(endpoints.STARTS, count=2))
+    await start(client)
+    await start(client)
+    third = await client.post(
+        f"{CHAT}/start", json={"name": "Ada", "message": "hi"}, headers=visitor()
+    )
+    assert third.status_code == 429

@@ -9,6 +9,7 @@ the widget can read them). A visitor proves which chat is theirs with the conver
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile, WebSocket
@@ -49,6 +50,7 @@ from omniline.files.download import download
 from omniline.journal.actor import Actor, ActorType
 from omniline.journal.work import Work
 from omniline.kit.errors import DomainError, Unauthorized
+from omniline.limits import service as limits
 from omniline.models import Interaction, Tenant
 
 BASE = "/chat/{tenant}"
@@ -110,6 +112,24 @@ class Chat:
     @property
     def signer(self) -> ConversationSigner:
         return ConversationSigner(get_runtime(self.request).settings.secret_key)
+
+    async def count(self, limit: limits.Limit) -> None:
+        """One more use of a limited action by this client (429 past the limit)."""
+        secret = get_runtime(self.request).settings.secret_key
+        client = limits.client_key(secret, client_ip(self.request))
+        await limits.hit(self.work, self.tenant, limit, client)
+
+
+# the chat is public: one address may not open customers and contacts without end
+STARTS = limits.Limit(
+    "chat.start", 30, timedelta(hours=1), "too many chats from here this hour: try again later"
+)
+WRITTEN = limits.Limit(
+    "chat.written",
+    5,
+    timedelta(hours=1),
+    "we already received several requests from here this hour: we will answer them",
+)
 
 
 async def get_chat(request: Request, tenant: TenantRef, work: WorkDep) -> Chat:
@@ -197,6 +217,7 @@ async def get_config(
 
 @router.post(BASE + "/start", response_model=Started, status_code=201, summary="Start a chat")
 async def start_chat(chat: ChatDep, body: StartIn) -> Started:
+    await chat.count(STARTS)
     started = await service.start(chat.work, chat.tenant, chat.settings, chat.signer, body)
     status = await service.status(chat.work, chat.tenant, started.interaction)
     [message] = await service.present(chat.work, [started.message])
@@ -211,6 +232,7 @@ async def start_chat(chat: ChatDep, body: StartIn) -> Started:
     summary="Leave a written message instead of chatting (answered by e-mail or phone)",
 )
 async def leave_message(chat: ChatDep, body: LeaveMessageIn) -> Received:
+    await chat.count(WRITTEN)
     await service.leave_message(chat.work, chat.tenant, chat.settings, body)
     await _end_waiting_chat(chat)
     await chat.work.commit()
@@ -224,6 +246,7 @@ async def leave_message(chat: ChatDep, body: LeaveMessageIn) -> Received:
     summary="Ask to be called back instead of chatting",
 )
 async def request_callback(chat: ChatDep, body: CallbackIn) -> Received:
+    await chat.count(WRITTEN)
     await service.request_callback(chat.work, chat.tenant, chat.settings, body)
     await _end_waiting_chat(chat)
     await chat.work.commit()
