@@ -8,7 +8,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
@@ -55,10 +55,3 @@ async def hit(work: Work, tenant: Tenant, limit: Limit, client: str) -> None:
         )
     )
 
-
-async def forget_old(work: Work, older_than: timedelta = timedelta(days=1)) -> int:
-    """Drop hits no limit looks at any more; returns how many went."""
-    done = await work.session.execute(
-        delete(RateHit).where(RateHit.created_at < utcnow() - older_than)
-    )
-    return int(getattr(done, "rowcount", 0) or 0)
