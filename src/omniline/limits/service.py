@@ -54,4 +54,3 @@ async def hit(work: Work, tenant: Tenant, limit: Limit, client: str) -> None:
             id=new_id(), tenant_id=tenant.id, bucket=limit.bucket, client=client, created_at=now
         )
     )
-
