@@ -228,7 +228,7 @@ async def _ensure_admin_login(work: Work, tenant: Tenant) -> None:
 
 async def _ensure_webchat(work: Work, tenant: Tenant) -> None:
     """The web chat is on for the sample site at /demo/site (this server's own origin is
-    allowed in dev mode on any port; 127.0.0.1:8000 and localhost:8000 are listed too)."""
+    always allowed, on any port; 127.0.0.1:8000 and localhost:8000 are listed too)."""
     if read_settings(tenant).enabled:
         return
     config = WebchatConfig(

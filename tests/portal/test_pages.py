@@ -261,3 +261,45 @@ async def test_one_address_cannot_flood_the_contact_form(
     assert sent.status_code == 429
     assert "please wait before sending more" in sent.text
     assert 'value="hi"' not in sent.text or "hi</textarea>" in sent.text  # the input is kept
+
+
+async def test_a_chat_started_on_the_portal_carries_what_was_searched_and_read(
+    client: httpx.AsyncClient, world: World, runtime: Runtime
+) -> None:
+    from tests.channels.webchat.helpers import enable
+
+    await knowledge(client, world)
+    plain = await client.get(HELP)
+    assert "widget.js" not in plain.text  # no chat switched on, no widget
+    await enable(client, world)
+    await client.get(f"{HELP}/search", params={"q": "stolen card"})
+    page = await client.get(f"{HELP}/articles/how-to-block-a-lost-card")
+    found = re.search(r'data-context="([^"]+)"', page.text)
+    assert found, "the portal page carries the chat widget with the visit"
+    own = {"Origin": "http://testserver"}  # the portal's own pages may use the chat
+    started = await client.post(
+        "/api/v1/chat/acme/start",
+        json={"name": "Ann", "message": "It is still not blocked", "context": found.group(1)},
+        headers=own,
+    )
+    assert started.status_code == 201, started.text
+    async with runtime.sessions() as session:
+        chat = await session.scalar(select(Interaction).where(Interaction.channel == "webchat"))
+        assert chat is not None
+        notes = list(
+            await session.scalars(
+                select(Message.body).where(
+                    Message.interaction_id == chat.id, Message.internal.is_(True)
+                )
+            )
+        )
+        visit = await session.scalar(select(PortalVisit))
+    assert any("“stolen card”" in n and "“How to block a lost card”" in n for n in notes)
+    assert visit is not None
+    assert visit.interaction_id == chat.id
+    forged = await client.post(
+        "/api/v1/chat/acme/start",
+        json={"name": "Eve", "message": "hi", "context": found.group(1)[:-2] + "xx"},
+        headers=own,
+    )
+    assert forged.status_code == 201  # a bad context is ignored, the chat still starts

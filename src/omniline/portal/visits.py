@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import ColumnElement, and_, case, distinct, func, select
 
 from omniline.journal.work import Work
@@ -34,6 +35,7 @@ class EventKind:
     CATEGORY = "category"
     CONTACT = "contact"
     CALLBACK = "callback"
+    CHAT = "chat"
 
 
 async def get_visit(work: Work, tenant: Tenant, visit_id: uuid.UUID | None) -> PortalVisit | None:
@@ -168,6 +170,34 @@ def mark_contacted(work: Work, visit: PortalVisit, interaction_id: uuid.UUID, ki
     visit.contacted_at = visit.contacted_at or utcnow()
     visit.interaction_id = visit.interaction_id or interaction_id
     note(work, visit, kind)
+
+
+def visit_token(secret: str, visit: PortalVisit) -> str:
+    """A token naming a visit, for the chat widget on portal pages to hand on."""
+    return URLSafeTimedSerializer(secret, salt=f"omniline.visit.{visit.tenant_id}").dumps(
+        str(visit.id)
+    )
+
+
+async def visit_of_token(work: Work, tenant: Tenant, secret: str, token: str) -> PortalVisit | None:
+    """The ongoing visit a token names (None for a bad, old or foreign one)."""
+    serializer = URLSafeTimedSerializer(secret, salt=f"omniline.visit.{tenant.id}")
+    try:
+        visit_id = uuid.UUID(serializer.loads(token, max_age=int(VISIT_IDLE.total_seconds()) * 4))
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return await get_visit(work, tenant, visit_id)
+
+
+async def hand_over(
+    work: Work, tenant: Tenant, secret: str, token: str, interaction_id: uuid.UUID
+) -> Trail | None:
+    """A chat started from the portal: the visit became a contact; its trail for the agent."""
+    visit = await visit_of_token(work, tenant, secret, token) if token else None
+    if visit is None:
+        return None
+    mark_contacted(work, visit, interaction_id, EventKind.CHAT)
+    return await trail(work, visit)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.responses import HTMLResponse
 
 from omniline.api.deps import WorkDep, client_ip, get_runtime
+from omniline.channels.webchat.settings import read_settings
 from omniline.journal.actor import Actor, ActorType
 from omniline.journal.work import Work
 from omniline.kit.errors import DomainError, NotFound
@@ -86,10 +87,18 @@ class Portal:
             tenant=self.tenant,
             base=self.base,
             form_token=self.token if self.visit else "",
+            chat_context=self.chat_context(),
             **context,
         )
         self.keep_visit(response)
         return response
+
+    def chat_context(self) -> str:
+        """When the tenant's web chat is on: a token that hands this visit on to a chat."""
+        settings = read_settings(self.tenant)
+        if self.visit is None or settings is None or not settings.enabled:
+            return ""
+        return visits.visit_token(self.secret, self.visit)
 
     def keep_visit(self, response: Response) -> None:
         if self.visit is not None:

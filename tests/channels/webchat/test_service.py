@@ -95,15 +95,14 @@ def test_origins_are_read_as_browsers_send_them() -> None:
             normalize_origin(bad)
 
 
-def test_an_origin_is_allowed_when_listed_or_our_own_in_dev_mode() -> None:
+def test_an_origin_is_allowed_when_listed_or_our_own() -> None:
     settings = WebchatSettings(enabled=True, allowed_origins=["https://shop.example"])
     own = "http://127.0.0.1:8123"
-    assert service.origin_allowed(settings, "https://shop.example", own, dev=False)
-    assert service.origin_allowed(settings, None, own, dev=False)  # not a browser page
-    assert not service.origin_allowed(settings, "https://evil.example", own, dev=True)
-    assert not service.origin_allowed(settings, "null", own, dev=True)
-    assert not service.origin_allowed(settings, own, own, dev=False)
-    assert service.origin_allowed(settings, own, own, dev=True)
+    assert service.origin_allowed(settings, "https://shop.example", own)
+    assert service.origin_allowed(settings, None, own)  # not a browser page
+    assert not service.origin_allowed(settings, "https://evil.example", own)
+    assert not service.origin_allowed(settings, "null", own)
+    assert service.origin_allowed(settings, own, own)  # our help portal carries the widget
 
 
 def test_identity_tokens_check_out_only_with_the_secret_and_in_time() -> None:

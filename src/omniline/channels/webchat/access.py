@@ -23,9 +23,9 @@ async def open_chat(work: Work, tenant_ref: str) -> tuple[Tenant, WebchatSetting
     return tenant, settings
 
 
-def check_origin(origin: str | None, settings: WebchatSettings, own: str, *, dev: bool) -> None:
+def check_origin(origin: str | None, settings: WebchatSettings, own: str) -> None:
     """403 for a page of a site the tenant did not allow."""
-    if not service.origin_allowed(settings, origin, own, dev=dev):
+    if not service.origin_allowed(settings, origin, own):
         raise Forbidden(
             "this site may not use the chat: an administrator adds its origin to the chat's "
             "allowed origins"

@@ -136,9 +136,8 @@ async def get_chat(request: Request, tenant: TenantRef, work: WorkDep) -> Chat:
     """The tenant's chat, for a request from an allowed origin."""
     tenant_row, settings = await open_chat(work, tenant)
     origin = request.headers.get("origin")
-    dev = get_runtime(request).settings.dev
     own = own_origin(request.url.scheme, request.headers.get("host"))
-    check_origin(origin, settings, own, dev=dev)
+    check_origin(origin, settings, own)
     request.state.chat_origin = origin
     work.actor = Actor(ActorType.CUSTOMER, None, client_ip(request))
     return Chat(request, work, tenant_row, settings)

@@ -43,6 +43,7 @@ class StartIn(BaseModel):
     topic: Annotated[str, Field(max_length=100)] = ""
     message: Annotated[str, Field(min_length=1, max_length=MESSAGE_LIMIT)]
     identity: Annotated[str, Field(max_length=4096)] = ""
+    context: Annotated[str, Field(max_length=500)] = ""  # a help-portal visit (signed)
     page: Annotated[str, Field(max_length=2000)] = ""
     language: Annotated[str, Field(max_length=16)] = ""
 

@@ -47,6 +47,7 @@ from omniline.models import (
     Tenant,
     User,
 )
+from omniline.portal import visits
 from omniline.realtime.signals import Signal, Signals
 from omniline.reasons import service as reasons
 from omniline.routing import calendar
@@ -65,13 +66,12 @@ ENDED = (S.ENDED, S.WRAPPED_UP)
 # --- before the chat -----------------------------------------------------------------------
 
 
-def origin_allowed(
-    settings: WebchatSettings, origin: str | None, own_origin: str, *, dev: bool
-) -> bool:
+def origin_allowed(settings: WebchatSettings, origin: str | None, own_origin: str) -> bool:
     """Whether a browser request from `origin` may use the tenant's chat.
 
-    Requests without an Origin do not come from a page of another site. In dev mode the
-    server's own origin is allowed too, so that the demo page works on any port.
+    Requests without an Origin do not come from a page of another site. The server's own
+    origin is allowed too: its pages (the help portal, the demo site) carry the widget, and a
+    browser sends that Origin only from them.
     """
     if origin is None:
         return True
@@ -81,7 +81,7 @@ def origin_allowed(
         return False
     if normalized in settings.allowed_origins:
         return True
-    return dev and normalized == normalize_origin(own_origin)
+    return normalized == normalize_origin(own_origin)
 
 
 @dataclass(frozen=True)
@@ -201,6 +201,9 @@ async def start(
     interaction = await interactions.get_interaction_or_raise(work, tenant, landed.interaction_id)
     note = visitor_note(details, identity is not None, bool(form.identity), form.page, topic_name)
     _internal_note(work, tenant, interaction, note)
+    portal_trail = await visits.hand_over(work, tenant, signer.secret, form.context, interaction.id)
+    if portal_trail is not None:  # what they searched and read on the help portal
+        _internal_note(work, tenant, interaction, portal_trail.as_note())
     work.emit(
         tenant.id,
         "webchat.started",

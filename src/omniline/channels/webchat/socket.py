@@ -65,7 +65,7 @@ async def serve(websocket: WebSocket, tenant_ref: str) -> None:
         async with _session(runtime) as work:
             tenant, settings = await open_chat(work, tenant_ref)
             own = own_origin(websocket.url.scheme, websocket.headers.get("host"))
-            check_origin(websocket.headers.get("origin"), settings, own, dev=runtime.settings.dev)
+            check_origin(websocket.headers.get("origin"), settings, own)
             token = websocket.query_params.get("token", "")
             conversation = ConversationSigner(runtime.settings.secret_key).read(tenant, token)
             if conversation is None:

@@ -47,6 +47,11 @@ class ConversationSigner:
     def __init__(self, secret: str) -> None:
         self._secret = secret
 
+    @property
+    def secret(self) -> str:
+        """The installation's secret (other signed tokens a chat may carry use it too)."""
+        return self._secret
+
     def _serializer(self, tenant: Tenant) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self._secret, salt=f"omniline.webchat.{tenant.id}")
 

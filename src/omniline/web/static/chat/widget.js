@@ -13,6 +13,7 @@
   if (!tenant || document.querySelector("[data-omniline-chat]")) return;
   const api = new URL(script.src, location.href).origin + "/api/v1/chat/" + encodeURIComponent(tenant);
   const identity = script.getAttribute("data-identity") || "";
+  const context = script.getAttribute("data-context") || ""; // our help portal's visit
   const lang = script.getAttribute("data-lang") || document.documentElement.lang || navigator.language || "";
   const KEY = "omniline-chat:" + tenant;
   const TYPING_EVERY = 3000;
@@ -190,7 +191,7 @@ form.fields input, form.fields select, form.fields textarea { display: block; wi
       e.preventDefault();
       const gaps = missing(form);
       if (gaps.length) return say(problem, fill(T.missing, { field: gaps.join(", ") }));
-      const data = Object.assign(values(form), { identity, page: location.href, language: cfg.language });
+      const data = Object.assign(values(form), { identity, context, page: location.href, language: cfg.language });
       try {
         const started = await call("POST", "/start", data);
         state.token = started.token;
