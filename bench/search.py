@@ -14,7 +14,9 @@ one language, drawn with the same skew as the texts, in any inflected form; abou
 typo and about 5 % are words no article contains. Reported: p50, p90, p99 and max latency of
 `articles.search`, searches per second of wall time, and the share of searches with results.
 With `--phases`, the time inside `articles.search` is split by phase (timers wrapped around
-the functions it calls).
+the functions it calls). With `--minutes`, each backend stops searching after that long: the
+searches are then the first ones of the same sequence. The machine's load average before and
+after the searches is printed too, since a shared machine's neighbours show in the latency.
 """
 
 import argparse
@@ -22,6 +24,7 @@ import asyncio
 import functools
 import inspect
 import math
+import os
 import random
 import sys
 import tempfile
@@ -275,6 +278,7 @@ class Outcome:
     found: list[bool] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after the searches
 
 
 async def _set_up(runtime: Runtime, count: int, seed: int) -> uuid.UUID:
@@ -335,6 +339,9 @@ async def _searches(
         outcome.kinds.append(query.kind)
         if (n + 1) % 10_000 == 0:
             print(f"  {n + 1} searches", file=sys.stderr)
+        if args.minutes and time.perf_counter() - began > args.minutes * 60:
+            print(f"  stopped after {n + 1} searches: --minutes {args.minutes}", file=sys.stderr)
+            break
     outcome.wall_seconds = time.perf_counter() - began
 
 
@@ -388,8 +395,7 @@ def _phased(phases: Phases) -> Callable[[], None]:
     phases.wrap(index, "vocabulary", "vocabulary: cache or rebuild")
     phases.wrap(analysis.Vocabulary, "suggest", "vocabulary: typo correction")
     phases.wrap(index, "search", "index query")
-    phases.wrap(AsyncSession, "get", "loading articles and versions")
-    phases.wrap(articles, "version_of", "loading articles and versions")
+    phases.wrap(articles, "_published", "loading articles and versions")
     phases.wrap(analysis, "plain_text", "snippets")
     phases.wrap(analysis, "snippet_html", "snippets")
     original = articles.search
@@ -429,11 +435,13 @@ async def run(backend: str, url: str, args: argparse.Namespace) -> Outcome:
         outcome.setup_seconds = time.perf_counter() - began
         print(f"{backend}: {args.searches} searches", file=sys.stderr)
         undo = _phased(phases) if args.phases else None
+        before = os.getloadavg()[0]  # the machine may be shared: say how busy it was
         try:
             await _searches(runtime, tenant_id, args, outcome)
         finally:
             if undo is not None:
                 undo()
+        outcome.load = (before, os.getloadavg()[0])
         outcome.phases = phases.totals
         async with runtime.sessions() as session:
             outcome.vocabulary = len(await index.vocabulary(session, tenant_id))
@@ -503,7 +511,8 @@ def table(outcomes: list[Outcome]) -> str:
     lines += [""]
     lines += [
         f"{o.backend}: setup {o.setup_seconds:.0f} s, searches {o.wall_seconds:.0f} s, "
-        f"{o.vocabulary:,} distinct indexed terms"
+        f"{o.vocabulary:,} distinct indexed terms, load average {o.load[0]:.1f} before the "
+        f"searches and {o.load[1]:.1f} after ({os.cpu_count()} cores)"
         for o in outcomes
     ]
     return "\n".join(lines)
@@ -530,6 +539,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--searches", type=int, default=100_000)
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=0.0,
+        help="stop the searches of each backend after this long (the table gives the count)",
+    )
     parser.add_argument("--limit", type=int, default=API_LIMIT, help="results per search")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--phases", action="store_true", help="also split the search time by phase")

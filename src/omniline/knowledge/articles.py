@@ -7,12 +7,13 @@ version, which stays as it was until an editor publishes again. Every change is 
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import nh3
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select
 
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
@@ -377,16 +378,42 @@ async def search(
         hits = await index.search(
             work.session, tenant.id, terms, audiences=audiences, limit=limit, any_term=True
         )
+    shown = await _published(work, tenant, [hit.article_id for hit in hits])
     found = []
     for hit in hits:
-        row = await work.session.get(Article, hit.article_id)
-        if row is None or row.published_version is None:
-            continue
-        content = await version_of(work, row, row.published_version)
-        text_of = analysis.plain_text(content.body)
-        snippet = analysis.snippet_html(text_of, terms, content.language)
-        found.append(Found(row, content, hit.score, snippet))
+        if hit.article_id in shown:
+            row, content = shown[hit.article_id]
+            found.append(Found(row, content, hit.score, _snippet(content, terms)))
     return found, terms
+
+
+async def _published(
+    work: Work, tenant: Tenant, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Article, ArticleVersion]]:
+    """The published ones of these articles with the content readers see, in one query."""
+    if not ids:
+        return {}
+    rows = await work.session.execute(_PUBLISHED, {"ids": list(ids)})
+    # the tenant is checked here, not in SQL: with it there SQLite chose the tenant's index
+    # and read all its articles (15 ms for 10,000) instead of a few by primary key
+    return {row.id: (row, content) for row, content in rows if row.tenant_id == tenant.id}
+
+
+_PUBLISHED = (  # built once: building it cost 0.1 ms a search
+    select(Article, ArticleVersion)
+    .join(
+        ArticleVersion,
+        and_(
+            ArticleVersion.article_id == Article.id,
+            ArticleVersion.number == Article.published_version,
+        ),
+    )
+    .where(Article.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _snippet(content: ArticleVersion, terms: list[str]) -> str:
+    return analysis.snippet_html(analysis.plain_text(content.body), terms, content.language)
 
 
 async def _corrected(work: Work, tenant: Tenant, terms: list[str]) -> list[str]:
@@ -420,28 +447,27 @@ async def suggest(
 ) -> list[Suggestion]:
     """The articles most likely to help with a contact: those linked to its reason first, then
     those its words find (any word; the customer's words rarely match a title exactly)."""
-    made: list[Suggestion] = []
-    seen: set[uuid.UUID] = set()
     audiences = (Audience.PUBLIC, Audience.INTERNAL, Audience.BOTH)
+    linked: list[Article] = []
     if reason_id is not None:
-        guides, linked = await for_reason(work, tenant, reason_id, audiences=audiences)
-        for row in [*guides, *linked]:
-            content = await published_content(work, row)
-            if content is not None and row.id not in seen:
-                seen.add(row.id)
-                made.append(Suggestion(row, content, "reason", ""))
+        guides, solutions = await for_reason(work, tenant, reason_id, audiences=audiences)
+        linked = [*guides, *solutions]
     language = language or analysis.guess_language(text_of_contact)
     terms = analysis.analyze(text_of_contact, language)[:30]
     terms = list(dict.fromkeys(await _corrected(work, tenant, terms)))
     hits = await index.search(
         work.session, tenant.id, terms, audiences=audiences, limit=limit * 2, any_term=True
     )
-    for hit in hits:
-        found = await work.session.get(Article, hit.article_id)
-        if found is None or found.id in seen or found.published_version is None:
-            continue
-        content = await version_of(work, found, found.published_version)
-        snippet = analysis.snippet_html(analysis.plain_text(content.body), terms, content.language)
-        seen.add(found.id)
-        made.append(Suggestion(found, content, "text", snippet))
-    return made[:limit]
+    candidates = [(row.id, "reason") for row in linked]
+    candidates += [(hit.article_id, "text") for hit in hits]
+    shown = await _published(work, tenant, list(dict.fromkeys(i for i, _ in candidates)))
+    picked: dict[uuid.UUID, str] = {}  # article id -> why, best first; a reason link wins
+    for article_id, why in candidates:
+        if article_id in shown:
+            picked.setdefault(article_id, why)
+    made = []
+    for article_id, why in list(picked.items())[:limit]:  # snippets only for those shown
+        row, content = shown[article_id]
+        snippet = _snippet(content, terms) if why == "text" else ""
+        made.append(Suggestion(row, content, why, snippet))
+    return made
