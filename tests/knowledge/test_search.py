@@ -116,3 +116,28 @@ async def test_unpublished_and_other_tenants_articles_are_not_found(
     assert other.json()["results"] == []
     staff = _titles(await _search(client, world, "refund", "en"))
     assert staff == ["Refund rules for staff"]  # staff see internal articles
+
+
+async def test_equal_scores_keep_one_order_at_every_page_size(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Ties at the cut: the same articles, in the same order, whatever the limit."""
+    editor = world.auth("supervisor")
+    ids = []
+    for _ in range(8):  # identical texts score the same
+        made = await client.post(
+            f"{T}/articles", headers=editor,
+            json={"title": "Twin article", "body": "<p>Identical body about blocking.</p>"},
+        )  # fmt: skip
+        ids.append(made.json()["id"])
+        await client.post(f"{T}/articles/{ids[-1]}/publish", headers=editor)
+    full = await client.get(
+        f"{T}/knowledge/search", params={"q": "twin", "limit": 8}, headers=editor
+    )
+    order = [r["id"] for r in full.json()["results"]]
+    assert sorted(order) == sorted(ids)
+    for limit in range(1, 8):
+        page = await client.get(
+            f"{T}/knowledge/search", params={"q": "twin", "limit": limit}, headers=editor
+        )
+        assert [r["id"] for r in page.json()["results"]] == order[:limit]
