@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from omniline.kit.clock import utcnow
 from omniline.models import Case, Interaction, Message, PortalVisit
-from omniline.portal.visits import CONTACTS_PER_HOUR, VISIT_IDLE
+from omniline.portal.contact import CONTACTS
+from omniline.portal.visits import VISIT_IDLE
 from omniline.runtime import Runtime
 from tests.conftest import World
 
@@ -247,7 +248,7 @@ async def test_an_unknown_or_disabled_portal_is_not_found(client: httpx.AsyncCli
 async def test_one_address_cannot_flood_the_contact_form(
     client: httpx.AsyncClient, world: World
 ) -> None:
-    for i in range(CONTACTS_PER_HOUR + 1):
+    for i in range(CONTACTS.count + 1):
         async with httpx.AsyncClient(
             transport=client._transport, base_url="http://testserver"
         ) as c:
@@ -256,11 +257,11 @@ async def test_one_address_cannot_flood_the_contact_form(
                 f"{HELP}/contact",
                 data={"token": token_of(form.text), "email": f"s{i}@example.com", "message": "hi"},
             )
-        if i < CONTACTS_PER_HOUR:
+        if i < CONTACTS.count:
             assert sent.status_code == 200
     assert sent.status_code == 429
     assert "please wait before sending more" in sent.text
-    assert 'value="hi"' not in sent.text or "hi</textarea>" in sent.text  # the input is kept
+    assert "hi</textarea>" in sent.text  # the input is kept
 
 
 async def test_a_chat_started_on_the_portal_carries_what_was_searched_and_read(

@@ -26,6 +26,11 @@ def get_runtime(request: Request) -> "Runtime":
     return runtime
 
 
+def public_root(request: Request) -> str:
+    """Where customers reach this installation (for links sent to them), without a final /."""
+    return (get_runtime(request).settings.public_url or str(request.base_url)).rstrip("/")
+
+
 def client_ip(request: Request) -> str | None:
     """The caller's address as the server sees it."""
     return request.client.host if request.client else None

@@ -164,6 +164,18 @@ def add_message(work: Work, tenant: Tenant, interaction: Interaction, new: NewMe
     return message
 
 
+def add_system_note(work: Work, tenant: Tenant, interaction: Interaction, body: str) -> Message:
+    """A note for staff written by the system (what a channel or the portal knows)."""
+    return add_message(
+        work,
+        tenant,
+        interaction,
+        NewMessage(
+            direction=Direction.INBOUND, author_kind=AuthorKind.SYSTEM, body=body, internal=True
+        ),
+    )
+
+
 def _response_clock(
     work: Work, tenant: Tenant, interaction: Interaction, new: NewMessage, now: datetime
 ) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from sqlalchemy.exc import IntegrityError
 
-from omniline.api.deps import CtxDep, IdPath, get_runtime
+from omniline.api.deps import CtxDep, IdPath, public_root
 from omniline.auth.permissions import Permission
 from omniline.cases import service as cases
 from omniline.interactions import service as interactions
@@ -386,8 +386,7 @@ async def send_article(
         or article.audience == Audience.INTERNAL
     ):
         raise InvalidInput("only published articles for customers can be sent to a customer")
-    root = (get_runtime(request).settings.public_url or str(request.base_url)).rstrip("/")
-    link = f"{root}/help/{ctx.tenant.slug}/articles/{article.slug}"
+    link = f"{public_root(request)}/help/{ctx.tenant.slug}/articles/{article.slug}"
     text = f"{content.title}\n\n{plain_text(content.body)}\n\n{link}"
     message = interactions.reply(ctx.work, ctx.tenant, row, body=text)
     await feedback.record_use(ctx.work, ctx.tenant, article, kind="sent", interaction_id=row.id)

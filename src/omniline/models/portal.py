@@ -13,8 +13,7 @@ from omniline.models.base import Base, CreatedMixin, IdMixin, TenantMixin
 class PortalVisit(IdMixin, TenantMixin, Base):
     """One visitor's session on a tenant's help portal; it ends deflected or as a contact.
 
-    No personal data: the visit knows what was searched and read, and the contact it became;
-    the address is kept only as a keyed hash, to limit how many contacts one place can open.
+    No personal data: the visit knows what was searched and read, and the contact it became.
     """
 
     __tablename__ = "portal_visits"
@@ -23,7 +22,6 @@ class PortalVisit(IdMixin, TenantMixin, Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     language: Mapped[str] = mapped_column(String(16))
-    client: Mapped[str] = mapped_column(String(64))  # keyed hash of the address (rate limits)
     searches: Mapped[int] = mapped_column(Integer, default=0)
     views: Mapped[int] = mapped_column(Integer, default=0)
     contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,6 +2,7 @@
 contact, with what the visitor searched and read attached as an internal note for the agent."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from omniline.channels.base import InboundMessage
 from omniline.customers.service import IdentityClaim
@@ -10,12 +11,21 @@ from omniline.interactions import service as interactions
 from omniline.journal.work import Work
 from omniline.kit.errors import InvalidInput
 from omniline.kit.ids import new_id
-from omniline.models import AuthorKind, Direction, PortalVisit, Tenant
-from omniline.portal.visits import EventKind, check_contact_rate, mark_contacted, trail
+from omniline.limits import service as limits
+from omniline.models import PortalVisit, Tenant
+from omniline.portal.visits import EventKind, mark_contacted, trail
 
 FORM_CHANNEL = "webform"
 CALLBACK_CHANNEL = "callback"
 MESSAGE_LIMIT = 5000
+# the form is public: one address may not open contacts without end
+CONTACTS = limits.Limit(
+    "portal.contact",
+    5,
+    timedelta(hours=1),
+    "we already received several requests from here this hour: "
+    "we will answer them; please wait before sending more",
+)
 
 
 @dataclass(frozen=True)
@@ -52,23 +62,28 @@ def check_form(form: ContactForm) -> None:
         raise InvalidInput(f"the message is longer than {MESSAGE_LIMIT} characters")
 
 
-def _body(form: ContactForm) -> str:
-    if form.kind != "callback":
-        return form.message.strip()
-    lines = [f"Please call me back on {form.phone.strip()}."]
-    if form.when.strip():
-        lines.append(f"Best time: {form.when.strip()[:200]}")
-    if form.message.strip():
-        lines.append(form.message.strip())
+def callback_text(phone: str, when: str, message: str) -> str:
+    """What a callback request says to the agent (from the portal or the chat)."""
+    lines = [f"Please call me back on {phone.strip()}."]
+    if when.strip():
+        lines.append(f"Best time: {when.strip()[:200]}")
+    if message.strip():
+        lines.append(message.strip())
     return "\n".join(lines)
 
 
+def _body(form: ContactForm) -> str:
+    if form.kind != "callback":
+        return form.message.strip()
+    return callback_text(form.phone, form.when, form.message)
+
+
 async def request_contact(
-    work: Work, tenant: Tenant, visit: PortalVisit, form: ContactForm
+    work: Work, tenant: Tenant, visit: PortalVisit, form: ContactForm, client: str
 ) -> inbound.Accepted:
     """Store the request as an inbound contact (routed like any other) with the visit's trail."""
     check_form(form)
-    await check_contact_rate(work, tenant, visit.client)
+    await limits.hit(work, tenant, CONTACTS, client)
     callback = form.kind == "callback"
     subject = "Callback request" if callback else (form.message.strip().splitlines() or [""])[0]
     landed = await inbound.accept(
@@ -86,17 +101,7 @@ async def request_contact(
     )
     interaction = await interactions.get_interaction_or_raise(work, tenant, landed.interaction_id)
     context = await trail(work, visit)
-    interactions.add_message(
-        work,
-        tenant,
-        interaction,
-        interactions.NewMessage(
-            direction=Direction.INBOUND,
-            author_kind=AuthorKind.SYSTEM,
-            body=context.as_note(),
-            internal=True,
-        ),
-    )
+    interactions.add_system_note(work, tenant, interaction, context.as_note())
     mark_contacted(
         work, visit, landed.interaction_id, EventKind.CALLBACK if callback else EventKind.CONTACT
     )

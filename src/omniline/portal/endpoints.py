@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from omniline.api.deps import CtxDep, IdPath, get_runtime
+from omniline.api.deps import CtxDep, IdPath, get_runtime, public_root
 from omniline.auth.permissions import Permission
 from omniline.cases import service as cases
 from omniline.kit.clock import utcnow
@@ -75,11 +75,10 @@ async def deflection(
 async def status_link(request: Request, ctx: CtxDep, case_id: IdPath) -> StatusLinkOut:
     ctx.access.require(Permission.CASES_WRITE)
     case = await cases.get_case_or_raise(ctx.work, ctx.tenant, case_id)
-    settings = get_runtime(request).settings
-    token = status.Signer(settings.secret_key).link(ctx.tenant, case)
-    root = (settings.public_url or str(request.base_url)).rstrip("/")
+    token = status.Signer(get_runtime(request).settings.secret_key).link(ctx.tenant, case)
     ctx.work.audit(ctx.tenant.id, "case.status_link_made", "case", case.id)
     await ctx.work.commit()
     return StatusLinkOut(
-        url=f"{root}/help/{ctx.tenant.slug}/status/link/{token}", expires_in_days=status.LINK_DAYS
+        url=f"{public_root(request)}/help/{ctx.tenant.slug}/status/link/{token}",
+        expires_in_days=status.LINK_DAYS,
     )

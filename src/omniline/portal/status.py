@@ -6,8 +6,6 @@ failure looks the same (nothing tells a wrong number from a wrong address) and f
 counted per client address and per case number, so guessing runs into the limit quickly.
 """
 
-import hashlib
-import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -83,11 +81,6 @@ class Signer:
 
     def read_session(self, tenant: Tenant, token: str) -> Proof | None:
         return self._read(tenant, "case-session", token, SESSION_MINUTES * 60)
-
-    def client_key(self, address: str | None) -> str:
-        """A keyed hash of the client's address: counts attempts without keeping addresses."""
-        raw = (address or "unknown").encode()
-        return hmac.new(self._secret.encode(), raw, hashlib.sha256).hexdigest()[:32]
 
     def _read(self, tenant: Tenant, purpose: str, token: str, max_age: int) -> Proof | None:
         try:

@@ -13,7 +13,6 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, select
 
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
-from omniline.kit.errors import TooManyRequests
 from omniline.kit.ids import new_id
 from omniline.models import (
     Article,
@@ -26,7 +25,6 @@ from omniline.models import (
 
 VISIT_IDLE = timedelta(minutes=30)
 TRAIL_LIMIT = 10  # searches and articles carried into a contact
-CONTACTS_PER_HOUR = 5  # per client address: the form is public, so it must not be a spam gun
 
 
 class EventKind:
@@ -51,7 +49,7 @@ async def get_visit(work: Work, tenant: Tenant, visit_id: uuid.UUID | None) -> P
 
 
 async def touch_visit(
-    work: Work, tenant: Tenant, visit_id: uuid.UUID | None, language: str, client: str
+    work: Work, tenant: Tenant, visit_id: uuid.UUID | None, language: str
 ) -> PortalVisit:
     """The visitor's current visit, or a new one."""
     now = utcnow()
@@ -63,7 +61,6 @@ async def touch_visit(
             started_at=now,
             last_seen_at=now,
             language=language,
-            client=client,
             searches=0,
             views=0,
         )
@@ -143,26 +140,6 @@ async def trail(work: Work, visit: PortalVisit) -> Trail:
         elif kind == EventKind.VIEW and title:
             titles[title] = None
     return Trail(list(searches)[-TRAIL_LIMIT:], list(titles)[-TRAIL_LIMIT:])
-
-
-async def check_contact_rate(work: Work, tenant: Tenant, client: str) -> None:
-    """429 when one address has already asked for contact too often this hour."""
-    since = utcnow() - timedelta(hours=1)
-    made = await work.session.scalar(
-        select(func.count())
-        .select_from(PortalVisit)
-        .where(
-            PortalVisit.tenant_id == tenant.id,
-            PortalVisit.client == client,
-            PortalVisit.contacted_at >= since,
-        )
-    )
-    if int(made or 0) >= CONTACTS_PER_HOUR:
-        raise TooManyRequests(
-            "we already received several requests from here this hour: "
-            "we will answer them; please wait before sending more",
-            retry_after=3600,
-        )
 
 
 def mark_contacted(work: Work, visit: PortalVisit, interaction_id: uuid.UUID, kind: str) -> None:

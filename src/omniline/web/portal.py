@@ -18,6 +18,7 @@ from omniline.journal.actor import Actor, ActorType
 from omniline.journal.work import Work
 from omniline.kit.errors import DomainError, NotFound
 from omniline.knowledge import articles, feedback
+from omniline.limits import service as limits
 from omniline.models import PortalVisit, Tenant
 from omniline.portal import catalog, status, visits
 from omniline.portal.contact import ContactForm, request_contact
@@ -54,10 +55,7 @@ class Portal:
                 visit_id: uuid.UUID | None = uuid.UUID(cookie)
             except ValueError:
                 visit_id = None
-            client = status.Signer(self.secret).client_key(client_ip(self.request))
-            self.visit = await visits.touch_visit(
-                self.work, self.tenant, visit_id, self.language, client
-            )
+            self.visit = await visits.touch_visit(self.work, self.tenant, visit_id, self.language)
         return self.visit
 
     async def undo(self) -> None:
@@ -67,6 +65,11 @@ class Portal:
         await self.work.rollback()
         self.tenant = await self.work.session.get_one(Tenant, tenant_id)
         self.visit = await self.work.session.get(PortalVisit, visit_id) if visit_id else None
+
+    @property
+    def client(self) -> str:
+        """The visitor's address as a keyed hash (rate limits count it, nothing keeps it)."""
+        return limits.client_key(self.secret, client_ip(self.request))
 
     @property
     def token(self) -> str:
@@ -244,7 +247,7 @@ async def contact_send(
     )
     await portal.work.commit()  # the visit stays whatever happens to the request
     try:
-        landed = await request_contact(portal.work, portal.tenant, visit, form)
+        landed = await request_contact(portal.work, portal.tenant, visit, form, portal.client)
     except DomainError as exc:
         await portal.undo()
         return portal.page(
@@ -302,7 +305,7 @@ async def status_lookup(
 ) -> Response:
     await portal.begin_visit()
     portal.check_token(token)
-    client = _signer(portal).client_key(client_ip(portal.request))
+    client = portal.client
     try:
         proof = await status.look_up(
             portal.work, portal.tenant, number_text=number, contact=contact, client=client

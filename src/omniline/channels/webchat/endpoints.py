@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from omniline.api.deps import CtxDep, TenantRef, WorkDep, client_ip, get_runtime
+from omniline.api.deps import CtxDep, TenantRef, WorkDep, client_ip, get_runtime, public_root
 from omniline.api.errors import error_body
 from omniline.auth.permissions import Permission
 from omniline.channels.webchat import service, socket
@@ -336,8 +336,7 @@ async def visitor_socket(websocket: WebSocket, tenant: TenantRef) -> None:
 
 
 def _embed(request: Request, tenant: Tenant) -> str:
-    base = get_runtime(request).settings.public_url or str(request.base_url)
-    src = f"{base.rstrip('/')}/static/chat/widget.js"
+    src = f"{public_root(request)}/static/chat/widget.js"
     return f'<script src="{src}" data-tenant="{tenant.slug}" defer></script>'
 
 

@@ -48,6 +48,7 @@ from omniline.models import (
     User,
 )
 from omniline.portal import visits
+from omniline.portal.contact import callback_text
 from omniline.realtime.signals import Signal, Signals
 from omniline.reasons import service as reasons
 from omniline.routing import calendar
@@ -200,10 +201,10 @@ async def start(
     )
     interaction = await interactions.get_interaction_or_raise(work, tenant, landed.interaction_id)
     note = visitor_note(details, identity is not None, bool(form.identity), form.page, topic_name)
-    _internal_note(work, tenant, interaction, note)
+    interactions.add_system_note(work, tenant, interaction, note)
     portal_trail = await visits.hand_over(work, tenant, signer.secret, form.context, interaction.id)
     if portal_trail is not None:  # what they searched and read on the help portal
-        _internal_note(work, tenant, interaction, portal_trail.as_note())
+        interactions.add_system_note(work, tenant, interaction, portal_trail.as_note())
     work.emit(
         tenant.id,
         "webchat.started",
@@ -258,20 +259,6 @@ def visitor_note(
         if value:
             lines.append(f"{label}: {value}")
     return "\n".join(lines)
-
-
-def _internal_note(work: Work, tenant: Tenant, interaction: Interaction, body: str) -> None:
-    interactions.add_message(
-        work,
-        tenant,
-        interaction,
-        interactions.NewMessage(
-            direction=Direction.INBOUND,
-            author_kind=AuthorKind.SYSTEM,
-            body=body,
-            internal=True,
-        ),
-    )
 
 
 # --- the conversation ----------------------------------------------------------------------
@@ -456,12 +443,7 @@ async def request_callback(
     if not details.phone:
         raise InvalidInput("give the phone number we should call")
     claims = identity.claims if identity else _contact_claims(details)
-    lines = [f"Please call me back on {details.phone}."]
-    if form.when.strip():
-        lines.append(f"Best time: {form.when.strip()}")
-    if form.message.strip():
-        lines.append(form.message.strip())
-    body = "\n".join(lines)
+    body = callback_text(details.phone, form.when, form.message)
     note = await _written_note(work, tenant, settings, details, identity is not None, form.page)
     return await _written(work, tenant, CALLBACK_CHANNEL, claims, details, body, note)
 
@@ -517,5 +499,5 @@ async def _written(
         ),
     )
     row = await interactions.get_interaction_or_raise(work, tenant, landed.interaction_id)
-    _internal_note(work, tenant, row, note)
+    interactions.add_system_note(work, tenant, row, note)
     return landed

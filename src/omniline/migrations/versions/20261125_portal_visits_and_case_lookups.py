@@ -50,7 +50,6 @@ def upgrade() -> None:
         sa.Column("started_at", omniline.kit.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", omniline.kit.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("language", sa.String(length=16), nullable=False),
-        sa.Column("client", sa.String(length=64), nullable=False),
         sa.Column("searches", sa.Integer(), nullable=False),
         sa.Column("views", sa.Integer(), nullable=False),
         sa.Column("contacted_at", omniline.kit.types.UTCDateTime(timezone=True), nullable=True),

@@ -2,6 +2,8 @@
 // Everything goes through the public API and the tenant's WebSocket; the server checks rights.
 // Data from people is only ever put into the page with textContent.
 
+import { el, tenantApi } from "../staff/common.js";
+
 const data = JSON.parse(document.getElementById("desk-data").textContent);
 const T = (text) => data.texts[text] || text;
 const ME = data.me.id;
@@ -14,29 +16,7 @@ let current = null;
 let lastEventId = null;
 let socket = null;
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
-async function api(method, path, body) {
-  const response = await fetch(API + path, {
-    method,
-    credentials: "same-origin",
-    headers: body ? { "content-type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  const doc = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new Error(doc?.error?.message || response.statusText);
-  return doc;
-}
+const api = tenantApi(data.tenant);
 
 function say(node, message, kind = "error") {
   node.textContent = message;

@@ -2,6 +2,8 @@
 // stream says something changed (at most twice a second); state changes and moves of waiting
 // contacts go through the public API, which checks the supervisor's rights.
 
+import { el, tenantApi } from "../staff/common.js";
+
 const data = JSON.parse(document.getElementById("wallboard-data").textContent);
 const T = (text) => data.texts[text] || text;
 const API = `/api/v1/tenants/${data.tenant}`;
@@ -11,29 +13,7 @@ let lastEventId = null;
 let pending = null;
 let longest = new Map(); // queue id -> {seconds, at}
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, value);
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
-
-async function api(method, path, body) {
-  const response = await fetch(API + path, {
-    method,
-    credentials: "same-origin",
-    headers: body ? { "content-type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  const doc = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new Error(doc?.error?.message || response.statusText);
-  return doc;
-}
+const api = tenantApi(data.tenant);
 
 function clock(seconds) {
   const s = Math.max(0, Math.round(seconds));
