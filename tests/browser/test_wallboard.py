@@ -16,6 +16,8 @@ def test_the_wallboard_follows_the_queues_without_a_reload(browser: Browser, dem
     general = page.locator("#queues tr", has_text="general")
     expect(general).to_be_visible()
     before = int(general.locator(".waiting").inner_text())
+    webforms = page.locator('#channels tr[data-channel="webform"]')
+    before_channel = int(webforms.locator(".waiting").inner_text())
     sender = {"identities": [{"kind": "email", "value": f"{uuid.uuid4().hex[:8]}@x.test"}]}
     landed = demo.api(
         "POST",
@@ -28,6 +30,7 @@ def test_the_wallboard_follows_the_queues_without_a_reload(browser: Browser, dem
     )  # fmt: skip
     wait_until_queued(demo, landed["interaction_id"])
     expect(general.locator(".waiting")).to_have_text(str(before + 1), timeout=10_000)
+    expect(webforms.locator(".waiting")).to_have_text(str(before_channel + 1), timeout=10_000)
     item = page.locator(f'#waiting li[data-interaction="{landed["interaction_id"]}"]')
     expect(item).to_contain_text("Wallboard test")
     screenshot(page, "wallboard")

@@ -567,6 +567,32 @@ async def test_queue_stats_count_the_service_level_of_the_day(desk: Desk, clock:
     assert stats["service_level_today"] == pytest.approx(33.3)
 
 
+async def test_channel_stats_add_up_every_queue_of_a_channel(desk: Desk, clock: Clock) -> None:
+    fast = await desk.queue("fast", channels=["chat"], sl_seconds=60, priority=5)
+    slow = await desk.queue("slow", channels=["chat", "email"], sl_seconds=10)
+    agent = await desk.agent(
+        "agent", [member(fast), member(slow)], capacity={"chat": 1}, auto_accept=["chat"]
+    )
+    first = await desk.contact()  # answered at once, in the fast queue
+    second = await desk.contact()  # waits 30 s: in target for fast, not for slow
+    await desk.ok(
+        "POST", f"/interactions/{second}/requeue", "supervisor", json={"queue_id": slow["id"]}
+    )
+    await desk.contact(channel="email")  # no agent takes e-mail: it waits
+    clock.advance(30)
+    await desk.ok("POST", f"/interactions/{first}/steps", "agent", json={"step": "ended"})
+    assert (await desk.routed(second))["agent_id"] == agent
+    stats = {s["channel"]: s for s in await desk.ok("GET", "/channel-stats", "supervisor")}
+    assert set(stats) == {"chat", "email"}
+    chat, email = stats["chat"], stats["email"]
+    assert (chat["waiting"], chat["answered_today"], chat["abandoned_today"]) == (0, 2, 0)
+    assert chat["answered_in_target_today"] == 1  # each against its own queue's target
+    assert chat["service_level_today"] == pytest.approx(50.0)
+    assert (chat["agents_available"], chat["agents_staffed"]) == (1, 1)
+    assert (email["waiting"], email["longest_wait_seconds"]) == (1, 30)
+    assert (email["agents_staffed"], email["service_level_today"]) == (0, None)
+
+
 async def test_a_queue_switched_off_takes_no_new_contacts(desk: Desk) -> None:
     main = await desk.queue("main", channels=["chat"], priority=5)
     spare = await desk.queue("spare", channels=["chat"])

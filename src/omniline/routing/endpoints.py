@@ -17,6 +17,7 @@ from omniline.routing import service
 from omniline.routing.schemas import (
     AgentOut,
     AgentPatch,
+    ChannelStatsOut,
     PositionOut,
     ProfileCreate,
     ProfileOut,
@@ -70,6 +71,17 @@ async def create_queue(ctx: CtxDep, body: QueueCreate) -> QueueOut:
 async def queue_stats(ctx: CtxDep) -> list[QueueStatsOut]:
     ctx.access.require(Permission.INTERACTIONS_READ)
     return [QueueStatsOut.of(s) for s in await service.queue_stats(ctx.work, ctx.tenant)]
+
+
+@router.get(
+    "/tenants/{tenant}/channel-stats",
+    response_model=list[ChannelStatsOut],
+    summary="Every channel right now across queues: waiting, longest wait, agents, today's "
+    "answered, abandoned and service level",
+)
+async def channel_stats(ctx: CtxDep) -> list[ChannelStatsOut]:
+    ctx.access.require(Permission.INTERACTIONS_READ)
+    return [ChannelStatsOut.of(s) for s in await service.channel_stats(ctx.work, ctx.tenant)]
 
 
 @router.get(QUEUES + "/{queue_id}", response_model=QueueOut, summary="One queue")

@@ -401,13 +401,26 @@ async def offered_counts(session: AsyncSession, tenant_id: uuid.UUID) -> dict[uu
     return {queue_id: count for queue_id, count in rows if queue_id is not None}
 
 
+class Outcome(NamedTuple):
+    """A real-time contact that left its queue: answered (with the time) or abandoned."""
+
+    channel: str
+    queued_at: datetime
+    answered_at: datetime | None
+
+
 async def realtime_outcomes(
     session: AsyncSession, tenant_id: uuid.UUID, since: datetime, channels: frozenset[str]
-) -> dict[uuid.UUID, list[tuple[datetime, datetime | None]]]:
-    """queue -> (queued at, answered at or None) of real-time contacts queued since a time that
-    were answered or ended unanswered (abandoned); those still waiting are not counted."""
+) -> dict[uuid.UUID, list[Outcome]]:
+    """queue -> its real-time contacts queued since a time that were answered or ended
+    unanswered (abandoned); those still waiting are not counted."""
     rows = await session.execute(
-        select(Interaction.queue_id, Interaction.queued_at, Interaction.answered_at).where(
+        select(
+            Interaction.queue_id,
+            Interaction.channel,
+            Interaction.queued_at,
+            Interaction.answered_at,
+        ).where(
             Interaction.tenant_id == tenant_id,
             Interaction.queued_at >= since,
             Interaction.channel.in_(channels),
@@ -418,10 +431,10 @@ async def realtime_outcomes(
             ),
         )
     )
-    made: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = defaultdict(list)
-    for queue_id, queued_at, answered_at in rows:
+    made: dict[uuid.UUID, list[Outcome]] = defaultdict(list)
+    for queue_id, channel, queued_at, answered_at in rows:
         if queue_id is not None and queued_at is not None:
-            made[queue_id].append((queued_at, answered_at))
+            made[queue_id].append(Outcome(channel, queued_at, answered_at))
     return made
 
 

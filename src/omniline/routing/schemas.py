@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from omniline.models import Agent, Interaction
-from omniline.routing.service import AgentView, Position, QueueStats
+from omniline.routing.service import AgentView, ChannelStats, Position, QueueStats
 
 Channel = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -363,6 +363,37 @@ class QueueStatsOut(BaseModel):
             channels=s.queue.channels,
             waiting=s.waiting,
             offered=s.offered,
+            longest_wait_seconds=s.longest_wait_seconds,
+            agents_available=s.agents_available,
+            agents_staffed=s.agents_staffed,
+            answered_today=s.answered_today,
+            answered_in_target_today=s.answered_in_target_today,
+            abandoned_today=s.abandoned_today,
+            service_level_today=s.service_level_today,
+        )
+
+
+class ChannelStatsOut(BaseModel):
+    """A channel across the tenant's queues right now."""
+
+    channel: str
+    waiting: int
+    longest_wait_seconds: int
+    agents_available: int = Field(description="available agents whose profile takes the channel")
+    agents_staffed: int = Field(description="agents not offline whose profile takes the channel")
+    answered_today: int
+    answered_in_target_today: int
+    abandoned_today: int
+    service_level_today: float | None = Field(
+        description="% answered within their queue's target of those answered or abandoned "
+        "today; null before the first and for written channels"
+    )
+
+    @classmethod
+    def of(cls, s: ChannelStats) -> "ChannelStatsOut":
+        return cls(
+            channel=s.channel,
+            waiting=s.waiting,
             longest_wait_seconds=s.longest_wait_seconds,
             agents_available=s.agents_available,
             agents_staffed=s.agents_staffed,

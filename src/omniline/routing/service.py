@@ -500,7 +500,7 @@ async def queue_stats(work: Work, tenant: Tenant) -> list[QueueStats]:
     made = []
     for queue in queues:
         outcomes = today.get(queue.id, [])
-        answered = [(q, a) for q, a in outcomes if a is not None]
+        answered = [(o.queued_at, o.answered_at) for o in outcomes if o.answered_at is not None]
         mine = [r for r in waiting if r.queue_id == queue.id]
         oldest = min((r.queued_at for r in mine if r.queued_at), default=None)
         serving = [
@@ -519,6 +519,77 @@ async def queue_stats(work: Work, tenant: Tenant) -> list[QueueStats]:
                 sum(1 for a in serving if a.state != AgentState.OFFLINE),
                 len(answered),
                 sum(1 for q, a in answered if (a - q).total_seconds() <= queue.sl_seconds),
+                len(outcomes) - len(answered),
+            )
+        )
+    return made
+
+
+@dataclass(frozen=True)
+class ChannelStats:
+    """One channel across the tenant's queues right now, and today's real-time outcomes."""
+
+    channel: str
+    waiting: int
+    longest_wait_seconds: int
+    agents_available: int
+    agents_staffed: int
+    answered_today: int = 0
+    answered_in_target_today: int = 0
+    abandoned_today: int = 0
+
+    @property
+    def service_level_today(self) -> float | None:
+        handled = self.answered_today + self.abandoned_today
+        return round(100 * self.answered_in_target_today / handled, 1) if handled else None
+
+
+async def channel_stats(work: Work, tenant: Tenant) -> list[ChannelStats]:
+    """Live numbers per channel (the wallboard's second view): every channel a queue or a
+    routing profile serves, or a contact waits on; each contact counts against its own
+    queue's service-level target."""
+    now = utcnow()
+    queues = {q.id: q for q in await repo.queues(work.session, tenant.id)}
+    waiting = await repo.waiting(work.session, tenant.id)
+    profiles = {p.id: p for p in await repo.profiles(work.session, tenant.id)}
+    staff = [
+        (a, profiles[a.profile_id])
+        for a in await repo.agents(work.session, tenant.id)
+        if a.profile_id is not None and a.profile_id in profiles
+    ]
+    midnight = now.astimezone(zone(tenant)).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = await repo.realtime_outcomes(
+        work.session, tenant.id, midnight.astimezone(UTC), REALTIME_CHANNELS
+    )
+    channels = {c for q in queues.values() for c in q.channels}
+    channels |= {c for p in profiles.values() for c, n in p.capacity.items() if n > 0}
+    channels |= {r.channel for r in waiting}
+    made = []
+    for channel in sorted(channels):
+        mine = [r for r in waiting if r.channel == channel]
+        oldest = min((r.queued_at for r in mine if r.queued_at), default=None)
+        serving = [a for a, profile in staff if profile.capacity.get(channel, 0) > 0]
+        outcomes = [
+            (o, queues[queue_id].sl_seconds)
+            for queue_id, rows in today.items()
+            if queue_id in queues
+            for o in rows
+            if o.channel == channel
+        ]
+        answered = [(o, sl) for o, sl in outcomes if o.answered_at is not None]
+        made.append(
+            ChannelStats(
+                channel,
+                len(mine),
+                int((now - oldest).total_seconds()) if oldest else 0,
+                sum(1 for a in serving if a.state == AgentState.AVAILABLE),
+                sum(1 for a in serving if a.state != AgentState.OFFLINE),
+                len(answered),
+                sum(
+                    1
+                    for o, sl in answered
+                    if o.answered_at and (o.answered_at - o.queued_at).total_seconds() <= sl
+                ),
                 len(outcomes) - len(answered),
             )
         )

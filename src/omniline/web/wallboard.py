@@ -23,7 +23,7 @@ SCRIPT_TEXTS = (
     "Offline", "presence:available", "presence:on_contact", "presence:wrap_up",
     "presence:break", "presence:not_responding", "presence:offline",
     "Connection lost: reconnecting…", "Nobody is waiting.", "Updated", "Routing profile",
-    "No profile",
+    "No profile", "Channel",
 )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ const REFRESHING = ["interaction.", "agent.", "routing.", "sla."];
 
 let lastEventId = null;
 let pending = null;
-let longest = new Map(); // queue id -> {seconds, at}
+let longest = new Map(); // "queue:<id>" or "channel:<name>" -> {seconds, at}
 
 const api = tenantApi(data.tenant);
 
@@ -25,27 +25,49 @@ function header(table, names) {
   table.tHead.replaceChildren(el("tr", {}, ...names.map((n) => el("th", { scope: "col", text: T(n) }))));
 }
 
+function numbers(row) {
+  return [
+    el("td", { class: "num waiting", text: String(row.waiting) }),
+    el("td", { class: "num longest", text: row.waiting ? clock(row.longest_wait_seconds) : "–" }),
+    el("td", { class: "num sl", text: row.service_level_today === null ? "–" : `${row.service_level_today}%` }),
+    el("td", { class: "num answered", text: String(row.answered_today) }),
+    el("td", { class: "num abandoned", text: String(row.abandoned_today) }),
+    el("td", { class: "num", text: String(row.agents_available) }),
+    el("td", { class: "num", text: String(row.agents_staffed) }),
+  ];
+}
+
+const NUMBERS = ["Waiting", "Longest wait", "Service level today", "Answered today", "Abandoned today",
+  "Agents available", "Agents staffed"];
+
 function renderQueues(stats) {
   const table = document.getElementById("queues");
-  header(table, ["Queue", "Waiting", "Longest wait", "Service level today", "Answered today",
-    "Abandoned today", "Agents available", "Agents staffed"]);
-  const now = Date.now();
-  longest = new Map(stats.map((q) => [q.queue_id, { seconds: q.longest_wait_seconds, at: now }]));
-  table.tBodies[0].replaceChildren(...stats.map((q) => el("tr", { "data-queue": q.queue_id },
+  header(table, ["Queue", ...NUMBERS]);
+  table.tBodies[0].replaceChildren(...stats.map((q) => el("tr", { "data-queue": q.queue_id, "data-key": `queue:${q.queue_id}` },
     el("th", { scope: "row" }, q.name, " ", el("span", { class: "muted", text: q.channels.join(", ") })),
-    el("td", { class: "num waiting", text: String(q.waiting) }),
-    el("td", { class: "num longest", text: q.waiting ? clock(q.longest_wait_seconds) : "–" }),
-    el("td", { class: "num sl", text: q.service_level_today === null ? "–" : `${q.service_level_today}%` }),
-    el("td", { class: "num answered", text: String(q.answered_today) }),
-    el("td", { class: "num abandoned", text: String(q.abandoned_today) }),
-    el("td", { class: "num", text: String(q.agents_available) }),
-    el("td", { class: "num", text: String(q.agents_staffed) }))));
+    ...numbers(q))));
+}
+
+function renderChannels(stats) {
+  const table = document.getElementById("channels");
+  header(table, ["Channel", ...NUMBERS]);
+  table.tBodies[0].replaceChildren(...stats.map((c) => el("tr", { "data-channel": c.channel, "data-key": `channel:${c.channel}` },
+    el("th", { scope: "row", text: c.channel }),
+    ...numbers(c))));
+}
+
+function holdLongest(queues, channels) {
+  const now = Date.now();
+  longest = new Map([
+    ...queues.map((q) => [`queue:${q.queue_id}`, { seconds: q.longest_wait_seconds, at: now }]),
+    ...channels.map((c) => [`channel:${c.channel}`, { seconds: c.longest_wait_seconds, at: now }]),
+  ]);
 }
 
 function tickLongest() {
   const now = Date.now();
-  for (const row of document.querySelectorAll("#queues tbody tr")) {
-    const held = longest.get(row.dataset.queue);
+  for (const row of document.querySelectorAll("#queues tbody tr, #channels tbody tr")) {
+    const held = longest.get(row.dataset.key);
     const waiting = Number(row.querySelector(".waiting").textContent);
     if (held && waiting) row.querySelector(".longest").textContent = clock(held.seconds + (now - held.at) / 1000);
   }
@@ -130,8 +152,11 @@ function waitingItem(queue, w) {
 
 async function refresh() {
   pending = null;
-  const [stats, agents] = await Promise.all([api("GET", "/queue-stats"), api("GET", "/agents")]);
+  const [stats, channels, agents] = await Promise.all([
+    api("GET", "/queue-stats"), api("GET", "/channel-stats"), api("GET", "/agents")]);
+  holdLongest(stats, channels);
   renderQueues(stats);
+  renderChannels(channels);
   renderAgents(agents);
   await renderWaiting(stats);
   document.getElementById("updated").textContent = `${T("Updated")} ${new Date().toLocaleTimeString()}`;
