@@ -123,5 +123,8 @@ class Message(IdMixin, CreatedMixin, TenantMixin, Base):
     external_id: Mapped[str | None] = mapped_column(String(300))
     delivery_status: Mapped[DeliveryStatus] = mapped_column(String(16))
     delivery_error: Mapped[str | None] = mapped_column(Text)
+    # how the channel addressed it, when it says more than the customer and the thread
+    # (e-mail: {"to": [...], "subject": ..., "references": [...]})
+    headers: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     # never loaded (lazy='raise'): it only tells the unit of work to insert parents first
     interaction: Mapped[Interaction] = relationship(lazy="raise")
