@@ -1,6 +1,7 @@
 """ORM models, one file per aggregate; importing this package registers every table."""
 
 from omniline.models.base import Base
+from omniline.models.callback import Callback, CallbackState, CallbackStatus
 from omniline.models.case import OPEN_CASE_STATUSES, Case, CaseStatus, Priority
 from omniline.models.channel import ChannelAccount, InboundFailure
 from omniline.models.customer import Customer, CustomerIdentity, CustomerMerge
@@ -59,6 +60,9 @@ __all__ = [
     "AuditEntry",
     "AuthorKind",
     "Base",
+    "Callback",
+    "CallbackState",
+    "CallbackStatus",
     "Case",
     "CaseLookup",
     "CaseStatus",
