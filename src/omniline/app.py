@@ -18,6 +18,8 @@ from omniline.audit.endpoints import router as audit_router
 from omniline.auth.endpoints import router as auth_router
 from omniline.cases.endpoints import router as cases_router
 from omniline.channels.api.adapter import InboundPayload
+from omniline.channels.email.endpoints import admin_router as email_admin_router
+from omniline.channels.email.endpoints import router as email_router
 from omniline.channels.webchat.endpoints import admin_router as webchat_admin_router
 from omniline.channels.webchat.endpoints import router as webchat_router
 from omniline.config import Settings
@@ -57,6 +59,8 @@ API_ROUTERS: list[APIRouter] = [
     realtime_router,
     webchat_admin_router,
     files_router,
+    email_router,
+    email_admin_router,
 ]
 # public routes without a login (their own checks: chat origin and conversation token)
 PUBLIC_API_ROUTERS: list[APIRouter] = [webchat_router]

@@ -61,6 +61,13 @@ class OutboundMessage:
     content_type: str = "text/plain"
     attachments: list[dict[str, Any]] = field(default_factory=list)
     thread_ref: str | None = None
+    subject: str = ""
+    # the id the message carries at the provider when it is chosen before sending (e-mail:
+    # its Message-ID), so that a second try sends the same message
+    external_id: str | None = None
+    # the provider's ids of earlier messages of the thread, oldest first (e-mail: References;
+    # the last one is In-Reply-To)
+    references: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,15 +144,30 @@ async def _account(session: AsyncSession, interaction: Interaction) -> AccountCo
 async def _outbound(
     session: AsyncSession, message: Message, interaction: Interaction
 ) -> OutboundMessage:
-    identities = await customers.identities_of(session, [interaction.customer_id])
+    headers = dict(message.headers or {})
     return OutboundMessage(
         tenant_id=message.tenant_id,
         message_id=message.id,
         interaction_id=interaction.id,
         channel=interaction.channel,
-        recipients=[IdentityClaim(i.kind, i.value) for i in identities],
+        recipients=await _recipients(session, interaction, headers),
         body=message.body,
         content_type=message.content_type,
         attachments=list(message.attachments),
         thread_ref=interaction.thread_ref,
+        subject=str(headers.get("subject") or interaction.subject),
+        external_id=message.external_id,
+        references=[str(r) for r in headers.get("references", [])],
     )
+
+
+async def _recipients(
+    session: AsyncSession, interaction: Interaction, headers: dict[str, Any]
+) -> list[IdentityClaim]:
+    """Whom the message was addressed to when it was written, else every identity of the
+    customer (the adapter picks the ones its channel reaches)."""
+    chosen = headers.get("to")
+    if chosen:
+        return [IdentityClaim(str(r["kind"]), str(r["value"])) for r in chosen]
+    identities = await customers.identities_of(session, [interaction.customer_id])
+    return [IdentityClaim(i.kind, i.value) for i in identities]

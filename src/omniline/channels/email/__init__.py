@@ -1,0 +1,1 @@
+"""The e-mail channel: outbound over SMTP for now (inbound mailboxes and threading follow)."""
