@@ -53,6 +53,7 @@ class Demo:
 
     url: str
     token: str
+    data: Path  # the server's data folder, for `omniline` commands on its database
 
     def api(self, method: str, path: str, **kw: Any) -> Any:
         response = httpx.request(
@@ -100,7 +101,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[De
             f"{url}/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": DEMO_PASSWORD}
         )
         assert login.status_code == 200, login.text
-        yield Demo(url, login.json()["token"])
+        yield Demo(url, login.json()["token"], data)
     finally:
         proc.terminate()
         try:

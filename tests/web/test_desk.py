@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from omniline.runtime import Runtime
+from omniline.users.service import add_membership
 from tests.conftest import PASSWORD, World
 from tests.interactions.test_endpoints import inbound
 
@@ -132,3 +134,44 @@ async def test_an_agent_sends_a_file_with_a_reply(client: httpx.AsyncClient, wor
         headers=world.auth("other_admin"), files={"file": pdf},
     )  # fmt: skip
     assert other.status_code == 404
+
+
+def project_data(page: str) -> list[dict[str, Any]]:
+    found = re.findall(
+        r'<script type="application/json" class="project-data">(.*?)</script>', page, re.S
+    )
+    return [json.loads(f) for f in found]
+
+
+async def test_one_desk_serves_several_projects_of_the_agent(
+    client: httpx.AsyncClient, world: World, runtime: Runtime
+) -> None:
+    await log_in(client, "agent@acme.test")
+    alone = await client.get("/desk")
+    assert 'action="/desk/work"' not in alone.text  # one project: nothing to combine
+    assert (await client.get("/desk/work?p=acme&p=globex")).status_code == 404  # not theirs
+    work = runtime.work()
+    await add_membership(work, world.other, world.users["agent"], "agent")
+    await work.commit()
+    await work.session.close()
+    projects = await client.get("/desk")
+    assert 'action="/desk/work"' in projects.text
+    assert 'name="p" value="globex"' in projects.text
+    page = await client.get(
+        "/desk/work?p=globex&p=acme&p=globex", headers={"Accept-Language": "ru"}
+    )
+    assert page.status_code == 200
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    data = project_data(page.text)
+    assert [(d["tenant"], d["tenant_name"]) for d in data] == [
+        ("globex", "Globex"),
+        ("acme", "Acme"),
+    ]
+    assert {d["me"]["id"] for d in data} == {str(world.users["agent"].id)}
+    assert data[0]["texts"]["Accept"] == "Принять"
+    assert 'id="state"' not in page.text  # the parts repeat per project, without ids
+    assert page.text.count('data-part="state"') == 2
+    empty = await client.get("/desk/work", follow_redirects=False)
+    assert (empty.status_code, empty.headers["location"]) == (303, "/desk")
+    client.cookies.clear()
+    assert (await client.get("/desk/work?p=acme")).status_code == 303  # log in first

@@ -5,20 +5,26 @@ reasons, canned responses, the texts in the agent's language) as JSON; everythin
 through the same API and WebSocket any client uses, so the server checks every action.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
 from starlette.responses import HTMLResponse
 
+from omniline.api.deps import WorkDep
+from omniline.auth import service as auth
 from omniline.auth.permissions import Permission
+from omniline.auth.service import TenantAccess
+from omniline.journal.work import Work
 from omniline.models import ContactReason
 from omniline.reasons import service as reasons
 from omniline.routing import service as routing
 from omniline.tenants.service import tenant_setting
 from omniline.web import i18n
-from omniline.web.staff import StaffDep
+from omniline.web.staff import PersonDep, StaffDep, staff_form_token
+from omniline.web.templating import render
 
-router = APIRouter(prefix="/t/{tenant_slug}", include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
 # texts the module shows; translated here, so the module needs no catalog of its own
 SCRIPT_TEXTS = (
@@ -32,7 +38,8 @@ SCRIPT_TEXTS = (
     "Messages", "Nothing found", "Sent", "This contact ended.", "Unverified identity",
     "Close", "Open", "status:active", "status:held", "status:ended", "status:wrapped_up",
     "status:queued", "status:offered", "status:created", "Continue by phone", "Customer name",
-    "Save", "Saved", "Attach a file", "The customer is typing…",
+    "Save", "Saved", "Attach a file", "The customer is typing…", "delivery:queued",
+    "delivery:sent", "delivery:delivered", "delivery:failed", "delivery:received",
 )  # fmt: skip
 
 
@@ -46,25 +53,23 @@ def _reason_rows(rows: list[ContactReason]) -> list[dict[str, Any]]:
     return sorted(made, key=lambda r: r["label"])
 
 
-@router.get("/desk", response_class=HTMLResponse)
-async def desk(page: StaffDep) -> HTMLResponse:
-    """The agent desktop of one tenant."""
-    access = page.access
-    access.require(Permission.INTERACTIONS_READ)
+async def desk_data(work: Work, access: TenantAccess, language: str) -> dict[str, Any]:
+    """What the desk module needs to start on one tenant, in the agent's language."""
     user = access.principal.user
     assert user is not None  # pages are for people (staff.get_person)
     tenant = access.tenant
-    _ = i18n.translator(page.language)
-    agent = await routing.peek_agent(page.work, tenant, user.id)
-    data = {
+    _ = i18n.translator(language)
+    agent = await routing.peek_agent(work, tenant, user.id)
+    return {
         "tenant": tenant.slug,
+        "tenant_name": tenant.name,
         "me": {"id": str(user.id), "name": user.name},
         "state": {"state": str(agent.state), "reason": agent.reason},
         "break_reasons": list(routing.break_reasons(tenant)),
-        "reasons": _reason_rows(await reasons.list_active(page.work, tenant)),
+        "reasons": _reason_rows(await reasons.list_active(work, tenant)),
         "queues": [
             {"id": str(q.id), "name": q.name}
-            for q in await routing.list_queues(page.work.session, tenant.id)
+            for q in await routing.list_queues(work.session, tenant.id)
         ],
         "canned": list(tenant_setting(tenant, "canned_responses") or []),
         "can": {
@@ -77,4 +82,40 @@ async def desk(page: StaffDep) -> HTMLResponse:
         },
         "texts": {text: _(text) for text in SCRIPT_TEXTS},
     }
-    return page.page("staff/desk.html", data=data)
+
+
+@router.get("/t/{tenant_slug}/desk", response_class=HTMLResponse)
+async def desk(page: StaffDep) -> HTMLResponse:
+    """The agent desktop of one tenant."""
+    page.access.require(Permission.INTERACTIONS_READ)
+    return page.page("staff/desk.html", data=await desk_data(page.work, page.access, page.language))
+
+
+MAX_PROJECTS = 8  # one socket each; more than this is not one person's work
+
+
+@router.get("/desk/work", response_class=HTMLResponse, response_model=None)
+async def desk_of_projects(
+    request: Request,
+    work: WorkDep,
+    person: PersonDep,
+    p: Annotated[list[str] | None, Query(max_length=MAX_PROJECTS)] = None,
+) -> Response:
+    """One desk for several projects: each project's conversations, offers from all of them."""
+    chosen = list(dict.fromkeys(p or []))  # in the order given, once each
+    if not chosen:
+        return RedirectResponse("/desk", 303)
+    language = i18n.pick_language(request, "en")
+    projects = []
+    for slug in chosen:
+        access = await auth.access_tenant(work.session, person, slug)  # 404 if not theirs
+        access.require(Permission.INTERACTIONS_READ)
+        projects.append(await desk_data(work, access, language))
+    return render(
+        request,
+        "staff/workspace.html",
+        language,
+        person=person.user,
+        projects=projects,
+        form_token=staff_form_token(request),
+    )

@@ -4,477 +4,515 @@
 
 import { el, tenantApi } from "../staff/common.js";
 
-const data = JSON.parse(document.getElementById("desk-data").textContent);
-const T = (text) => data.texts[text] || text;
-const ME = data.me.id;
-const API = `/api/v1/tenants/${data.tenant}`;
 const MINE = new Set(["active", "held", "ended"]);
 
-const offers = new Map(); // interaction id -> {row, timer, node}
-const convs = new Map(); // interaction id -> {row, node, tab}
-let current = null;
-let lastEventId = null;
-let socket = null;
+// One project's desk inside `root` (its parts are marked with data-part). On the desk of
+// several projects, `hooks` gives the offers box all projects share, a label for this
+// project's offers, and callbacks that bring this project to the front and count its work.
+export function startDesk(root, data, hooks = {}) {
+  const T = (text) => data.texts[text] || text;
+  const ME = data.me.id;
+  const API = `/api/v1/tenants/${data.tenant}`;
+  const part = (name) => root.querySelector(`[data-part="${name}"]`);
+  const offersBox = hooks.offers || part("offers");
+  const counted = () => hooks.onCount?.(offers.size, convs.size);
 
-const api = tenantApi(data.tenant);
+  const offers = new Map(); // interaction id -> {row, timer, node}
+  const convs = new Map(); // interaction id -> {row, node, tab}
+  let current = null;
+  let lastEventId = null;
+  let socket = null;
 
-function say(node, message, kind = "error") {
-  node.textContent = message;
-  node.className = kind;
-}
+  const api = tenantApi(data.tenant);
 
-// --- state ---------------------------------------------------------------------------
-
-const stateSelect = document.getElementById("state");
-stateSelect.value = data.state.state === "break" ? `break:${data.state.reason}` : data.state.state;
-stateSelect.addEventListener("change", async () => {
-  const [state, reason] = stateSelect.value.split(":");
-  try {
-    await api("PUT", `/agents/${ME}/state`, { state, reason: reason || null });
-  } catch (error) {
-    say(document.getElementById("connection"), error.message);
+  function say(node, message, kind = "error") {
+    node.textContent = message;
+    node.className = kind;
   }
-});
 
-// --- offers ----------------------------------------------------------------------------
+  // --- state ---------------------------------------------------------------------------
 
-function showOffer(row) {
-  if (offers.has(row.id)) return;
-  const left = el("span", { class: "left" });
-  const node = el(
-    "div",
-    { class: "offer", role: "alert", "data-interaction": row.id },
-    el("strong", { text: `${T("New contact")}: ${row.channel}` }),
-    el("span", { class: "subject", text: row.subject || "" }),
-    left,
-    el("button", { type: "button", class: "accept", text: T("Accept"), onclick: () => answer(row.id, "accept") }),
-    el("button", { type: "button", class: "secondary", text: T("Decline"), onclick: () => answer(row.id, "decline") }),
-  );
-  const expires = row.offer_expires_at ? Date.parse(row.offer_expires_at) : null;
-  const tick = () => {
-    if (expires === null) return;
-    const seconds = Math.max(0, Math.round((expires - Date.now()) / 1000));
-    left.textContent = `${seconds} ${T("seconds left")}`;
-  };
-  tick();
-  const timer = setInterval(tick, 1000);
-  offers.set(row.id, { row, timer, node });
-  document.getElementById("offers").append(node);
-  node.querySelector("button.accept").focus();
-}
-
-function dropOffer(id) {
-  const offer = offers.get(id);
-  if (!offer) return;
-  clearInterval(offer.timer);
-  offer.node.remove();
-  offers.delete(id);
-}
-
-async function answer(id, verb) {
-  try {
-    await api("POST", `/interactions/${id}/${verb}`);
-    dropOffer(id);
-    if (verb === "accept") await refresh(id, true);
-  } catch (error) {
-    say(document.getElementById("connection"), error.message);
-    dropOffer(id);
-  }
-}
-
-// --- conversations ---------------------------------------------------------------------
-
-async function refresh(id, focus = false) {
-  let row;
-  try {
-    row = await api("GET", `/interactions/${id}`);
-  } catch {
-    return;
-  }
-  if (row.status === "offered" && row.agent_id === ME) showOffer(row);
-  else dropOffer(id);
-  if (row.agent_id === ME && MINE.has(row.status)) {
-    if (!convs.has(id)) openConversation(row);
-    else updateConversation(convs.get(id), row);
-    if (focus) select(id);
-  } else if (convs.has(id)) {
-    closeConversation(id);
-  }
-}
-
-function openConversation(row) {
-  const tab = el("button", {
-    type: "button", role: "tab", class: "tab", "aria-selected": "false", "data-interaction": row.id,
-    text: row.subject || row.channel, onclick: () => select(row.id),
+  const stateSelect = part("state");
+  stateSelect.value = data.state.state === "break" ? `break:${data.state.reason}` : data.state.state;
+  stateSelect.addEventListener("change", async () => {
+    const [state, reason] = stateSelect.value.split(":");
+    try {
+      await api("PUT", `/agents/${ME}/state`, { state, reason: reason || null });
+    } catch (error) {
+      say(part("connection"), error.message);
+    }
   });
-  const conv = { row, tab, node: buildConversation(row) };
-  convs.set(row.id, conv);
-  document.getElementById("tabs").append(tab);
-  document.getElementById("work").append(conv.node);
-  document.getElementById("empty").hidden = true;
-  loadCustomer(conv);
-  loadMessages(conv);
-  loadKnowledge(conv);
-  updateConversation(conv, row);
-  if (!current) select(row.id);
-}
 
-function closeConversation(id) {
-  const conv = convs.get(id);
-  conv.tab.remove();
-  conv.node.remove();
-  clearInterval(conv.wrapTimer);
-  convs.delete(id);
-  if (current === id) {
-    current = null;
-    const next = convs.keys().next();
-    if (!next.done) select(next.value);
-  }
-  document.getElementById("empty").hidden = convs.size > 0;
-}
+  // --- offers ----------------------------------------------------------------------------
 
-function select(id) {
-  current = id;
-  for (const [key, conv] of convs) {
-    const on = key === id;
-    conv.tab.setAttribute("aria-selected", on ? "true" : "false");
-    conv.node.hidden = !on;
-  }
-}
-
-function buildConversation(row) {
-  const reasonSelect = el("select", { name: "reason", required: true },
-    el("option", { value: "", text: T("Reason (required)") }),
-    ...data.reasons.map((r) => el("option", { value: r.code, text: r.label })));
-  const canned = el("select", { name: "canned", "aria-label": T("Canned response") },
-    el("option", { value: "", text: T("Canned response") }),
-    ...data.canned.map((c, i) => el("option", { value: String(i), text: c.title })));
-  const text = el("textarea", { name: "body", rows: "3", "aria-label": T("Reply") });
-  const internal = el("input", { type: "checkbox", name: "internal" });
-  const attach = el("input", { type: "file", name: "file", "aria-label": T("Attach a file"), accept: "image/png,image/jpeg,application/pdf,text/plain" });
-  const status = el("p", { role: "status", class: "muted" });
-  const queue = el("select", { name: "queue", "aria-label": T("Transfer to queue") },
-    ...data.queues.map((q) => el("option", { value: q.id, text: q.name })));
-  const node = el("section", { class: "conversation", role: "tabpanel", "data-interaction": row.id },
-    el("div", { class: "thread" },
-      el("h2", { class: "title" }),
-      el("ol", { class: "messages", "aria-label": T("Messages") }),
-      el("p", { class: "typing muted", "aria-live": "polite" }),
-      el("form", { class: "reply", onsubmit: (e) => { e.preventDefault(); send(row.id); } },
-        text,
-        el("div", { class: "row" },
-          canned,
-          attach,
-          el("label", {}, internal, " ", T("Internal note")),
-          el("button", { type: "submit", text: T("Send") }))),
-      el("div", { class: "row actions" },
-        el("button", { type: "button", class: "secondary end", text: T("End contact"), onclick: () => step(row.id, "ended") }),
-        el("span", { class: "wrap" },
-          reasonSelect,
-          el("label", {}, el("input", { type: "checkbox", name: "resolved" }), " ", T("Resolved")),
-          el("button", { type: "button", class: "wrapup", text: T("Wrap up"), onclick: () => wrapUp(row.id) }),
-          el("span", { class: "wrap-left muted" })),
-        data.can.transfer ? el("button", {
-          type: "button", class: "secondary phone", text: T("Continue by phone"), onclick: () => continueBy(row.id, "voice"),
-        }) : null,
-        data.can.transfer && data.queues.length ? el("span", { class: "transfer" },
-          queue, el("button", { type: "button", class: "secondary", text: T("Transfer"), onclick: () => transfer(row.id) })) : null),
-      status),
-    el("aside", { class: "side" },
-      el("section", { class: "customer", "aria-label": T("Customer") }, el("h3", { text: T("Customer") }), el("div", { class: "who" })),
-      el("section", { class: "history", "aria-label": T("History") }, el("h3", { text: T("History") }), el("ol", { class: "timeline" })),
-      el("section", { class: "knowledge", "aria-label": T("Knowledge") },
-        el("h3", { text: T("Knowledge") }),
-        el("form", { class: "search", onsubmit: (e) => { e.preventDefault(); searchKnowledge(row.id); } },
-          el("input", { type: "search", name: "q", "aria-label": T("Search articles"), placeholder: T("Search articles") })),
-        el("ol", { class: "articles" }))));
-  canned.addEventListener("change", () => {
-    const chosen = data.canned[Number(canned.value)];
-    if (chosen) text.value = text.value ? `${text.value}\n${chosen.text}` : chosen.text;
-    canned.value = "";
-    text.focus();
-  });
-  let lastTyping = 0;
-  text.addEventListener("input", () => {
-    if (Date.now() - lastTyping < 3000 || !socket || socket.readyState !== WebSocket.OPEN) return;
-    lastTyping = Date.now();
-    socket.send(JSON.stringify({ type: "typing", interaction_id: row.id, typing: true, ref: `t${lastTyping}` }));
-  });
-  text.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(row.id); }
-  });
-  return node;
-}
-
-function updateConversation(conv, row) {
-  conv.row = row;
-  const node = conv.node;
-  node.querySelector(".title").textContent =
-    `${row.subject || row.channel} · ${row.channel} · ${T(`status:${row.status}`)}`;
-  const ended = row.status === "ended";
-  node.querySelector(".reply").hidden = ended;
-  node.querySelector(".end").hidden = ended;
-  node.querySelector(".wrap").hidden = !ended;
-  clearInterval(conv.wrapTimer);
-  if (ended && row.wrap_up_due_at) {
-    const due = Date.parse(row.wrap_up_due_at);
-    const left = node.querySelector(".wrap-left");
+  function showOffer(row) {
+    if (offers.has(row.id)) return;
+    const left = el("span", { class: "left" });
+    const node = el(
+      "div",
+      { class: "offer", role: "alert", "data-interaction": row.id },
+      el("strong", { text: `${hooks.label ? `${hooks.label} · ` : ""}${T("New contact")}: ${row.channel}` }),
+      el("span", { class: "subject", text: row.subject || "" }),
+      left,
+      el("button", { type: "button", class: "accept", text: T("Accept"), onclick: () => answer(row.id, "accept") }),
+      el("button", { type: "button", class: "secondary", text: T("Decline"), onclick: () => answer(row.id, "decline") }),
+    );
+    const expires = row.offer_expires_at ? Date.parse(row.offer_expires_at) : null;
     const tick = () => {
-      const seconds = Math.max(0, Math.round((due - Date.now()) / 1000));
-      left.textContent = `${T("Wrap-up time left")}: ${seconds}`;
+      if (expires === null) return;
+      const seconds = Math.max(0, Math.round((expires - Date.now()) / 1000));
+      left.textContent = `${seconds} ${T("seconds left")}`;
     };
     tick();
-    conv.wrapTimer = setInterval(tick, 1000);
+    const timer = setInterval(tick, 1000);
+    offers.set(row.id, { row, timer, node });
+    counted();
+    offersBox.append(node);
+    node.querySelector("button.accept").focus();
   }
-}
 
-async function loadMessages(conv) {
-  const page = await api("GET", `/interactions/${conv.row.id}/messages?limit=200`);
-  const list = conv.node.querySelector(".messages");
-  list.replaceChildren(...page.items.map((m) => {
-    const who = m.internal ? T("internal") : m.direction === "inbound" ? T("customer") : T("you");
-    return el("li", { class: `message ${m.direction}${m.internal ? " internal" : ""}` },
-      el("span", { class: "who muted", text: `${who} · ${new Date(m.created_at).toLocaleTimeString()}` }),
-      el("p", { class: "text", text: m.body }),
-      ...(m.attachments || []).filter((a) => a.url).map((a) =>
-        el("a", { class: "attachment", href: a.url, download: a.name || "", text: `📎 ${a.name || a.url}` })));
-  }));
-  list.lastElementChild?.scrollIntoView({ block: "nearest" });
-}
-
-async function loadCustomer(conv, reveal = false) {
-  const box = conv.node.querySelector(".customer .who");
-  const customer = await api("GET", `/customers/${conv.row.customer_id}${reveal ? "?reveal=true" : ""}`);
-  const rows = (customer.identities || []).map((i) =>
-    el("li", {}, `${i.kind}: `, el("span", { class: "value", text: i.value }),
-      i.verified === false ? el("span", { class: "tag", text: T("Unverified identity") }) : null));
-  const name = data.can.edit
-    ? el("form", { class: "name-form", onsubmit: (e) => { e.preventDefault(); rename(conv, e.target.elements.name.value); } },
-        el("input", { name: "name", value: customer.display_name || "", "aria-label": T("Customer name"), maxlength: "200" }),
-        el("button", { type: "submit", class: "link", text: T("Save") }))
-    : el("p", { class: "name", text: customer.display_name || "—" });
-  box.replaceChildren(
-    name,
-    el("ul", { class: "identities" }, ...rows),
-    data.can.reveal && !reveal
-      ? el("button", { type: "button", class: "link reveal", text: T("Reveal"), onclick: () => loadCustomer(conv, true) })
-      : null);
-  loadHistory(conv);
-}
-
-async function rename(conv, displayName) {
-  try {
-    await api("PATCH", `/customers/${conv.row.customer_id}`, { display_name: displayName.trim() });
-    say(conv.node.querySelector('[role="status"]'), T("Saved"), "muted");
-  } catch (error) {
-    say(conv.node.querySelector('[role="status"]'), error.message);
+  function dropOffer(id) {
+    const offer = offers.get(id);
+    if (!offer) return;
+    clearInterval(offer.timer);
+    offer.node.remove();
+    offers.delete(id);
+    counted();
   }
-}
 
-async function loadHistory(conv) {
-  const page = await api("GET", `/interactions?customer_id=${conv.row.customer_id}&limit=50`);
-  const list = conv.node.querySelector(".timeline");
-  list.replaceChildren(...page.items.reverse().map((i) => {
-    const body = el("ol", { class: "past", hidden: true });
-    const toggle = el("button", {
-      type: "button", class: "link", "aria-expanded": "false",
-      text: `${new Date(i.created_at).toLocaleString()} · ${i.channel} · ${i.subject || T(`status:${i.status}`)}`,
-      onclick: async () => {
-        const open = toggle.getAttribute("aria-expanded") === "true";
-        toggle.setAttribute("aria-expanded", open ? "false" : "true");
-        body.hidden = open;
-        if (!open && !body.childElementCount) {
-          const messages = await api("GET", `/interactions/${i.id}/messages?limit=50`);
-          body.replaceChildren(...messages.items.map((m) =>
-            el("li", { class: m.internal ? "internal" : m.direction, text: m.body })));
-        }
-      },
-    });
-    return el("li", { class: i.id === conv.row.id ? "this" : "" }, toggle, body);
-  }));
-}
-
-function articleItem(conv, item) {
-  return el("li", {},
-    el("span", {
-      class: "tag",
-      text: item.kind === "guideline" ? T("Guideline") : item.why === "reason" ? T("Solution") : T("Suggested"),
-    }),
-    " ",
-    el("a", { href: `/t/${data.tenant}/knowledge/${item.id}`, target: "_blank", rel: "noopener", text: item.title }),
-    data.can.send && item.kind !== "guideline"
-      ? el("button", { type: "button", class: "link send-article", text: T("Send to customer"), onclick: () => sendArticle(conv, item) })
-      : null);
-}
-
-async function loadKnowledge(conv) {
-  const list = conv.node.querySelector(".knowledge .articles");
-  try {
-    const found = await api("GET", `/interactions/${conv.row.id}/suggestions`);
-    list.replaceChildren(...found.map((item) => articleItem(conv, item)));
-  } catch {
-    list.replaceChildren();
-  }
-}
-
-async function searchKnowledge(id) {
-  const conv = convs.get(id);
-  const q = conv.node.querySelector(".knowledge input[name=q]").value.trim();
-  if (!q) return loadKnowledge(conv);
-  const found = await api("GET", `/knowledge/search?q=${encodeURIComponent(q)}&limit=8`);
-  const list = conv.node.querySelector(".knowledge .articles");
-  const items = found.results.map((r) => ({ ...r, why: "text" }));
-  list.replaceChildren(...(items.length
-    ? items.map((item) => articleItem(conv, item))
-    : [el("li", { class: "muted", text: T("Nothing found") })]));
-}
-
-async function sendArticle(conv, item) {
-  const status = conv.node.querySelector('[role="status"]');
-  try {
-    const sent = await api("POST", `/interactions/${conv.row.id}/articles/${item.id}/send`);
-    say(status, `${T("Sent")}: ${sent.title}`, "muted");
-    loadMessages(conv);
-  } catch (error) {
-    say(status, error.message);
-  }
-}
-
-async function sendFile(id, file, body) {
-  const form = new FormData();
-  form.append("file", file);
-  form.append("body", body);
-  const response = await fetch(`${API}/interactions/${id}/files`, {
-    method: "POST", credentials: "same-origin", body: form,
-  });
-  if (!response.ok) {
-    const doc = await response.json().catch(() => null);
-    throw new Error(doc?.error?.message || response.statusText);
-  }
-}
-
-async function send(id) {
-  const conv = convs.get(id);
-  const box = conv.node.querySelector("textarea[name=body]");
-  const internal = conv.node.querySelector("input[name=internal]").checked;
-  const picker = conv.node.querySelector("input[name=file]");
-  const status = conv.node.querySelector('[role="status"]');
-  const file = picker.files[0];
-  if (!box.value.trim() && !file) return;
-  try {
-    if (file) await sendFile(id, file, box.value);
-    else await api("POST", `/interactions/${id}/messages`, { body: box.value, internal });
-    picker.value = "";
-    box.value = "";
-    status.textContent = "";
-    loadMessages(conv);
-  } catch (error) {
-    say(status, error.message);
-  }
-}
-
-async function step(id, name, extra = {}) {
-  const conv = convs.get(id);
-  try {
-    const row = await api("POST", `/interactions/${id}/steps`, { step: name, ...extra });
-    if (row.status === "wrapped_up") closeConversation(id);
-    else updateConversation(conv, row);
-  } catch (error) {
-    say(conv.node.querySelector('[role="status"]'), error.message);
-  }
-}
-
-async function wrapUp(id) {
-  const conv = convs.get(id);
-  const reason = conv.node.querySelector("select[name=reason]").value;
-  const status = conv.node.querySelector('[role="status"]');
-  if (!reason) return say(status, T("Choose a reason first"));
-  if (conv.node.querySelector("input[name=resolved]").checked) {
+  async function answer(id, verb) {
     try {
-      await api("PATCH", `/cases/${conv.row.case_id}`, { status: "resolved" });
+      await api("POST", `/interactions/${id}/${verb}`);
+      dropOffer(id);
+      if (verb === "accept") await refresh(id, true);
     } catch (error) {
-      return say(status, error.message);
+      say(part("connection"), error.message);
+      dropOffer(id);
     }
   }
-  await step(id, "wrapped_up", { reason_code: reason });
-}
 
-async function continueBy(id, channel) {
-  const conv = convs.get(id);
-  try {
-    const made = await api("POST", "/interactions", {
-      customer_id: conv.row.customer_id, case_id: conv.row.case_id, channel,
-      subject: conv.row.subject || "",
-    });
-    await refresh(made.id, true);
-  } catch (error) {
-    say(conv.node.querySelector('[role="status"]'), error.message);
-  }
-}
+  // --- conversations ---------------------------------------------------------------------
 
-async function transfer(id) {
-  const conv = convs.get(id);
-  const queueId = conv.node.querySelector("select[name=queue]").value;
-  try {
-    await api("POST", `/interactions/${id}/transfer`, { queue_id: queueId });
-    closeConversation(id);
-  } catch (error) {
-    say(conv.node.querySelector('[role="status"]'), error.message);
-  }
-}
-
-// --- the live stream ---------------------------------------------------------------------
-
-function onEvent(event) {
-  lastEventId = event.id;
-  if (event.kind === "agent.state_changed" && event.data?.user_id === ME) {
-    const s = event.data.state;
-    stateSelect.value = s === "break" ? `break:${event.data.reason}` : s;
-  }
-  const id = event.interaction_id;
-  if (!id) return;
-  if (event.kind === "interaction.offered" && event.data?.agent_id === ME) return refresh(id);
-  const conv = convs.get(id);
-  if (!conv && !offers.has(id)) return;
-  if (event.kind === "message.created" && conv) return loadMessages(conv);
-  if (event.kind.startsWith("interaction.")) return refresh(id);
-}
-
-function showTyping(frame) {
-  const conv = convs.get(frame.interaction_id);
-  if (!conv) return;
-  const line = conv.node.querySelector(".typing");
-  clearTimeout(conv.typingTimer);
-  line.textContent = frame.typing ? T("The customer is typing…") : "";
-  // the widget repeats the signal every few seconds while the customer types
-  if (frame.typing) conv.typingTimer = setTimeout(() => { line.textContent = ""; }, 6000);
-}
-
-function connect() {
-  const status = document.getElementById("connection");
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const resume = lastEventId === null ? "" : `?last_event_id=${lastEventId}`;
-  socket = new WebSocket(`${scheme}://${location.host}${API}/ws${resume}`);
-  socket.addEventListener("open", () => { status.textContent = ""; });
-  socket.addEventListener("message", (message) => {
-    const frame = JSON.parse(message.data);
-    if (frame.type === "snapshot") {
-      lastEventId = frame.last_event_id;
-      for (const row of frame.data.interactions) {
-        if (row.agent_id === ME && (row.status === "offered" || MINE.has(row.status))) refresh(row.id);
+  async function refresh(id, focus = false) {
+    let row;
+    try {
+      row = await api("GET", `/interactions/${id}`);
+    } catch {
+      return;
+    }
+    if (row.status === "offered" && row.agent_id === ME) showOffer(row);
+    else dropOffer(id);
+    if (row.agent_id === ME && MINE.has(row.status)) {
+      if (!convs.has(id)) openConversation(row);
+      else updateConversation(convs.get(id), row);
+      if (focus) {
+        select(id);
+        hooks.onFocus?.();
       }
-    } else if (frame.type === "event") {
-      onEvent(frame.event);
-    } else if (frame.type === "typing") {
-      showTyping(frame);
-    } else if (frame.type === "resync") {
-      lastEventId = null;
+    } else if (convs.has(id)) {
+      closeConversation(id);
     }
-  });
-  socket.addEventListener("close", () => {
-    status.textContent = T("Connection lost: reconnecting…");
-    setTimeout(connect, 1000);
-  });
+  }
+
+  function openConversation(row) {
+    const tab = el("button", {
+      type: "button", role: "tab", class: "tab", "aria-selected": "false", "data-interaction": row.id,
+      text: row.subject || row.channel, onclick: () => select(row.id),
+    });
+    const conv = { row, tab, node: buildConversation(row) };
+    convs.set(row.id, conv);
+    counted();
+    part("tabs").append(tab);
+    part("work").append(conv.node);
+    part("empty").hidden = true;
+    loadCustomer(conv);
+    loadMessages(conv);
+    loadKnowledge(conv);
+    updateConversation(conv, row);
+    if (!current) select(row.id);
+  }
+
+  function closeConversation(id) {
+    const conv = convs.get(id);
+    conv.tab.remove();
+    conv.node.remove();
+    clearInterval(conv.wrapTimer);
+    convs.delete(id);
+    counted();
+    if (current === id) {
+      current = null;
+      const next = convs.keys().next();
+      if (!next.done) select(next.value);
+    }
+    part("empty").hidden = convs.size > 0;
+  }
+
+  function select(id) {
+    current = id;
+    for (const [key, conv] of convs) {
+      const on = key === id;
+      conv.tab.setAttribute("aria-selected", on ? "true" : "false");
+      conv.node.hidden = !on;
+    }
+  }
+
+  function buildConversation(row) {
+    const reasonSelect = el("select", { name: "reason", required: true },
+      el("option", { value: "", text: T("Reason (required)") }),
+      ...data.reasons.map((r) => el("option", { value: r.code, text: r.label })));
+    const canned = el("select", { name: "canned", "aria-label": T("Canned response") },
+      el("option", { value: "", text: T("Canned response") }),
+      ...data.canned.map((c, i) => el("option", { value: String(i), text: c.title })));
+    const text = el("textarea", { name: "body", rows: "3", "aria-label": T("Reply") });
+    const internal = el("input", { type: "checkbox", name: "internal" });
+    const attach = el("input", { type: "file", name: "file", "aria-label": T("Attach a file"), accept: "image/png,image/jpeg,application/pdf,text/plain" });
+    const status = el("p", { role: "status", class: "muted" });
+    const queue = el("select", { name: "queue", "aria-label": T("Transfer to queue") },
+      ...data.queues.map((q) => el("option", { value: q.id, text: q.name })));
+    const node = el("section", { class: "conversation", role: "tabpanel", "data-interaction": row.id },
+      el("div", { class: "thread" },
+        el("h2", { class: "title" }),
+        el("ol", { class: "messages", "aria-label": T("Messages") }),
+        el("p", { class: "typing muted", "aria-live": "polite" }),
+        el("form", { class: "reply", onsubmit: (e) => { e.preventDefault(); send(row.id); } },
+          text,
+          el("div", { class: "row" },
+            canned,
+            attach,
+            el("label", {}, internal, " ", T("Internal note")),
+            el("button", { type: "submit", text: T("Send") }))),
+        el("div", { class: "row actions" },
+          el("button", { type: "button", class: "secondary end", text: T("End contact"), onclick: () => step(row.id, "ended") }),
+          el("span", { class: "wrap" },
+            reasonSelect,
+            el("label", {}, el("input", { type: "checkbox", name: "resolved" }), " ", T("Resolved")),
+            el("button", { type: "button", class: "wrapup", text: T("Wrap up"), onclick: () => wrapUp(row.id) }),
+            el("span", { class: "wrap-left muted" })),
+          data.can.transfer ? el("button", {
+            type: "button", class: "secondary phone", text: T("Continue by phone"), onclick: () => continueBy(row.id, "voice"),
+          }) : null,
+          data.can.transfer && data.queues.length ? el("span", { class: "transfer" },
+            queue, el("button", { type: "button", class: "secondary", text: T("Transfer"), onclick: () => transfer(row.id) })) : null),
+        status),
+      el("aside", { class: "side" },
+        el("section", { class: "customer", "aria-label": T("Customer") }, el("h3", { text: T("Customer") }), el("div", { class: "who" })),
+        el("section", { class: "history", "aria-label": T("History") }, el("h3", { text: T("History") }), el("ol", { class: "timeline" })),
+        el("section", { class: "knowledge", "aria-label": T("Knowledge") },
+          el("h3", { text: T("Knowledge") }),
+          el("form", { class: "search", onsubmit: (e) => { e.preventDefault(); searchKnowledge(row.id); } },
+            el("input", { type: "search", name: "q", "aria-label": T("Search articles"), placeholder: T("Search articles") })),
+          el("ol", { class: "articles" }))));
+    canned.addEventListener("change", () => {
+      const chosen = data.canned[Number(canned.value)];
+      if (chosen) text.value = text.value ? `${text.value}\n${chosen.text}` : chosen.text;
+      canned.value = "";
+      text.focus();
+    });
+    let lastTyping = 0;
+    text.addEventListener("input", () => {
+      if (Date.now() - lastTyping < 3000 || !socket || socket.readyState !== WebSocket.OPEN) return;
+      lastTyping = Date.now();
+      socket.send(JSON.stringify({ type: "typing", interaction_id: row.id, typing: true, ref: `t${lastTyping}` }));
+    });
+    text.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(row.id); }
+    });
+    return node;
+  }
+
+  function updateConversation(conv, row) {
+    conv.row = row;
+    const node = conv.node;
+    node.querySelector(".title").textContent =
+      `${row.subject || row.channel} · ${row.channel} · ${T(`status:${row.status}`)}`;
+    const ended = row.status === "ended";
+    node.querySelector(".reply").hidden = ended;
+    node.querySelector(".end").hidden = ended;
+    node.querySelector(".wrap").hidden = !ended;
+    clearInterval(conv.wrapTimer);
+    if (ended && row.wrap_up_due_at) {
+      const due = Date.parse(row.wrap_up_due_at);
+      const left = node.querySelector(".wrap-left");
+      const tick = () => {
+        const seconds = Math.max(0, Math.round((due - Date.now()) / 1000));
+        left.textContent = `${T("Wrap-up time left")}: ${seconds}`;
+      };
+      tick();
+      conv.wrapTimer = setInterval(tick, 1000);
+    }
+  }
+
+  async function loadMessages(conv) {
+    const page = await api("GET", `/interactions/${conv.row.id}/messages?limit=200`);
+    const list = conv.node.querySelector(".messages");
+    list.replaceChildren(...page.items.map((m) => {
+      const who = m.internal ? T("internal") : m.direction === "inbound" ? T("customer") : T("you");
+      return el("li", { class: `message ${m.direction}${m.internal ? " internal" : ""}`, "data-message": m.id },
+        el("span", { class: "who muted", text: `${who} · ${new Date(m.created_at).toLocaleTimeString()}` }),
+        ...delivery(m),
+        el("p", { class: "text", text: m.body }),
+        ...(m.attachments || []).filter((a) => a.url).map((a) =>
+          el("a", { class: "attachment", href: a.url, download: a.name || "", text: `📎 ${a.name || a.url}` })));
+    }));
+    list.lastElementChild?.scrollIntoView({ block: "nearest" });
+  }
+
+  // what happened to a message we sent: queued, sent, delivered, or failed with the reason
+  function delivery(m) {
+    if (m.direction !== "outbound" || m.internal || !m.delivery_status) return [];
+    const failed = m.delivery_status === "failed";
+    const text = T(`delivery:${m.delivery_status}`) + (failed && m.delivery_error ? `: ${m.delivery_error}` : "");
+    return [" ", el("span", { class: `delivery ${m.delivery_status}${failed ? "" : " muted"}`, text })];
+  }
+
+  async function loadCustomer(conv, reveal = false) {
+    const box = conv.node.querySelector(".customer .who");
+    const customer = await api("GET", `/customers/${conv.row.customer_id}${reveal ? "?reveal=true" : ""}`);
+    const rows = (customer.identities || []).map((i) =>
+      el("li", {}, `${i.kind}: `, el("span", { class: "value", text: i.value }),
+        i.verified === false ? el("span", { class: "tag", text: T("Unverified identity") }) : null));
+    const name = data.can.edit
+      ? el("form", { class: "name-form", onsubmit: (e) => { e.preventDefault(); rename(conv, e.target.elements.name.value); } },
+          el("input", { name: "name", value: customer.display_name || "", "aria-label": T("Customer name"), maxlength: "200" }),
+          el("button", { type: "submit", class: "link", text: T("Save") }))
+      : el("p", { class: "name", text: customer.display_name || "—" });
+    box.replaceChildren(
+      name,
+      el("ul", { class: "identities" }, ...rows),
+      data.can.reveal && !reveal
+        ? el("button", { type: "button", class: "link reveal", text: T("Reveal"), onclick: () => loadCustomer(conv, true) })
+        : null);
+    loadHistory(conv);
+  }
+
+  async function rename(conv, displayName) {
+    try {
+      await api("PATCH", `/customers/${conv.row.customer_id}`, { display_name: displayName.trim() });
+      say(conv.node.querySelector('[role="status"]'), T("Saved"), "muted");
+    } catch (error) {
+      say(conv.node.querySelector('[role="status"]'), error.message);
+    }
+  }
+
+  async function loadHistory(conv) {
+    const page = await api("GET", `/interactions?customer_id=${conv.row.customer_id}&limit=50`);
+    const list = conv.node.querySelector(".timeline");
+    list.replaceChildren(...page.items.reverse().map((i) => {
+      const body = el("ol", { class: "past", hidden: true });
+      const toggle = el("button", {
+        type: "button", class: "link", "aria-expanded": "false",
+        text: `${new Date(i.created_at).toLocaleString()} · ${i.channel} · ${i.subject || T(`status:${i.status}`)}`,
+        onclick: async () => {
+          const open = toggle.getAttribute("aria-expanded") === "true";
+          toggle.setAttribute("aria-expanded", open ? "false" : "true");
+          body.hidden = open;
+          if (!open && !body.childElementCount) {
+            const messages = await api("GET", `/interactions/${i.id}/messages?limit=50`);
+            body.replaceChildren(...messages.items.map((m) =>
+              el("li", { class: m.internal ? "internal" : m.direction, text: m.body })));
+          }
+        },
+      });
+      return el("li", { class: i.id === conv.row.id ? "this" : "" }, toggle, body);
+    }));
+  }
+
+  function articleItem(conv, item) {
+    return el("li", {},
+      el("span", {
+        class: "tag",
+        text: item.kind === "guideline" ? T("Guideline") : item.why === "reason" ? T("Solution") : T("Suggested"),
+      }),
+      " ",
+      el("a", { href: `/t/${data.tenant}/knowledge/${item.id}`, target: "_blank", rel: "noopener", text: item.title }),
+      data.can.send && item.kind !== "guideline"
+        ? el("button", { type: "button", class: "link send-article", text: T("Send to customer"), onclick: () => sendArticle(conv, item) })
+        : null);
+  }
+
+  async function loadKnowledge(conv) {
+    const list = conv.node.querySelector(".knowledge .articles");
+    try {
+      const found = await api("GET", `/interactions/${conv.row.id}/suggestions`);
+      list.replaceChildren(...found.map((item) => articleItem(conv, item)));
+    } catch {
+      list.replaceChildren();
+    }
+  }
+
+  async function searchKnowledge(id) {
+    const conv = convs.get(id);
+    const q = conv.node.querySelector(".knowledge input[name=q]").value.trim();
+    if (!q) return loadKnowledge(conv);
+    const found = await api("GET", `/knowledge/search?q=${encodeURIComponent(q)}&limit=8`);
+    const list = conv.node.querySelector(".knowledge .articles");
+    const items = found.results.map((r) => ({ ...r, why: "text" }));
+    list.replaceChildren(...(items.length
+      ? items.map((item) => articleItem(conv, item))
+      : [el("li", { class: "muted", text: T("Nothing found") })]));
+  }
+
+  async function sendArticle(conv, item) {
+    const status = conv.node.querySelector('[role="status"]');
+    try {
+      const sent = await api("POST", `/interactions/${conv.row.id}/articles/${item.id}/send`);
+      say(status, `${T("Sent")}: ${sent.title}`, "muted");
+      loadMessages(conv);
+    } catch (error) {
+      say(status, error.message);
+    }
+  }
+
+  async function sendFile(id, file, body) {
+    const form = new FormData();
+    form.append("file", file);
+    form.append("body", body);
+    const response = await fetch(`${API}/interactions/${id}/files`, {
+      method: "POST", credentials: "same-origin", body: form,
+    });
+    if (!response.ok) {
+      const doc = await response.json().catch(() => null);
+      throw new Error(doc?.error?.message || response.statusText);
+    }
+  }
+
+  async function send(id) {
+    const conv = convs.get(id);
+    const box = conv.node.querySelector("textarea[name=body]");
+    const internal = conv.node.querySelector("input[name=internal]").checked;
+    const picker = conv.node.querySelector("input[name=file]");
+    const status = conv.node.querySelector('[role="status"]');
+    const file = picker.files[0];
+    if (!box.value.trim() && !file) return;
+    try {
+      if (file) await sendFile(id, file, box.value);
+      else await api("POST", `/interactions/${id}/messages`, { body: box.value, internal });
+      picker.value = "";
+      box.value = "";
+      status.textContent = "";
+      loadMessages(conv);
+    } catch (error) {
+      say(status, error.message);
+    }
+  }
+
+  async function step(id, name, extra = {}) {
+    const conv = convs.get(id);
+    try {
+      const row = await api("POST", `/interactions/${id}/steps`, { step: name, ...extra });
+      if (row.status === "wrapped_up") closeConversation(id);
+      else updateConversation(conv, row);
+    } catch (error) {
+      say(conv.node.querySelector('[role="status"]'), error.message);
+    }
+  }
+
+  async function wrapUp(id) {
+    const conv = convs.get(id);
+    const reason = conv.node.querySelector("select[name=reason]").value;
+    const status = conv.node.querySelector('[role="status"]');
+    if (!reason) return say(status, T("Choose a reason first"));
+    if (conv.node.querySelector("input[name=resolved]").checked) {
+      try {
+        await api("PATCH", `/cases/${conv.row.case_id}`, { status: "resolved" });
+      } catch (error) {
+        return say(status, error.message);
+      }
+    }
+    await step(id, "wrapped_up", { reason_code: reason });
+  }
+
+  async function continueBy(id, channel) {
+    const conv = convs.get(id);
+    try {
+      const made = await api("POST", "/interactions", {
+        customer_id: conv.row.customer_id, case_id: conv.row.case_id, channel,
+        subject: conv.row.subject || "",
+      });
+      await refresh(made.id, true);
+    } catch (error) {
+      say(conv.node.querySelector('[role="status"]'), error.message);
+    }
+  }
+
+  async function transfer(id) {
+    const conv = convs.get(id);
+    const queueId = conv.node.querySelector("select[name=queue]").value;
+    try {
+      await api("POST", `/interactions/${id}/transfer`, { queue_id: queueId });
+      closeConversation(id);
+    } catch (error) {
+      say(conv.node.querySelector('[role="status"]'), error.message);
+    }
+  }
+
+  // --- the live stream ---------------------------------------------------------------------
+
+  function onEvent(event) {
+    lastEventId = event.id;
+    if (event.kind === "agent.state_changed" && event.data?.user_id === ME) {
+      const s = event.data.state;
+      stateSelect.value = s === "break" ? `break:${event.data.reason}` : s;
+    }
+    const id = event.interaction_id;
+    if (!id) return;
+    if (event.kind === "interaction.offered" && event.data?.agent_id === ME) return refresh(id);
+    const conv = convs.get(id);
+    if (!conv && !offers.has(id)) return;
+    if ((event.kind === "message.created" || event.kind === "message.delivery_changed") && conv) {
+      return loadMessages(conv);
+    }
+    if (event.kind.startsWith("interaction.")) return refresh(id);
+  }
+
+  function showTyping(frame) {
+    const conv = convs.get(frame.interaction_id);
+    if (!conv) return;
+    const line = conv.node.querySelector(".typing");
+    clearTimeout(conv.typingTimer);
+    line.textContent = frame.typing ? T("The customer is typing…") : "";
+    // the widget repeats the signal every few seconds while the customer types
+    if (frame.typing) conv.typingTimer = setTimeout(() => { line.textContent = ""; }, 6000);
+  }
+
+  function connect() {
+    const status = part("connection");
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const resume = lastEventId === null ? "" : `?last_event_id=${lastEventId}`;
+    socket = new WebSocket(`${scheme}://${location.host}${API}/ws${resume}`);
+    socket.addEventListener("open", () => { status.textContent = ""; });
+    socket.addEventListener("message", (message) => {
+      const frame = JSON.parse(message.data);
+      if (frame.type === "snapshot") {
+        lastEventId = frame.last_event_id;
+        for (const row of frame.data.interactions) {
+          if (row.agent_id === ME && (row.status === "offered" || MINE.has(row.status))) refresh(row.id);
+        }
+      } else if (frame.type === "event") {
+        onEvent(frame.event);
+      } else if (frame.type === "typing") {
+        showTyping(frame);
+      } else if (frame.type === "resync") {
+        lastEventId = null;
+      }
+    });
+    socket.addEventListener("close", () => {
+      status.textContent = T("Connection lost: reconnecting…");
+      setTimeout(connect, 1000);
+    });
+  }
+
+  connect();
+  return {
+    tenant: data.tenant,
+    setState: async (state) => {
+      const select = part("state");
+      select.value = state;
+      select.dispatchEvent(new Event("change"));
+    },
+  };
 }
 
-connect();
+// the desk of one project: its page carries the data
+const single = document.getElementById("desk-data");
+if (single) startDesk(document.getElementById("desk"), JSON.parse(single.textContent));
