@@ -92,3 +92,76 @@ def test_an_agent_takes_answers_and_wraps_up_a_contact(browser: Browser, demo: D
     assert done["reason_id"] is not None
     case = demo.api("GET", f"/cases/{landed['case_id']}")
     assert case["status"] == "resolved"
+
+
+def tab_to(page: Page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the focus is on the element the selector names (it must be reachable)."""
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement?.matches(s) ?? false", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} is not reachable with the Tab key")
+
+
+def test_the_desk_works_with_the_keyboard_alone(browser: Browser, demo: Demo) -> None:
+    """Log in, go available, accept, reply, end, classify, resolve and wrap up: no mouse."""
+    watched = open_page(browser, locale="en-GB")
+    page = watched.page
+    page.goto(f"{demo.url}/login?next=/t/demo-bank/desk")
+    tab_to(page, "input[name=email]")  # it has the focus from the start
+    page.keyboard.type(AGENT)
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{demo.url}/t/demo-bank/desk")
+    tab_to(page, "#state")
+    page.keyboard.press("Home")  # the first choice: available
+    me = _me(page)
+    for _ in range(100):
+        if demo.api("GET", f"/agents/{me}")["state"] == "available":
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the state did not change from the keyboard")
+    email = f"keys-{uuid.uuid4().hex[:6]}@example.com"
+    landed = demo.api(
+        "POST", "/inbound",
+        json={
+            "channel": "webform", "external_id": f"keys:{email}", "subject": "Keyboard only",
+            "body": "Where is my statement?", "reason": "accounts.statement",
+            "sender": {"name": "Kai", "identities": [{"kind": "email", "value": email}]},
+        },
+    )  # fmt: skip
+    offer = page.locator(f'.offer[data-interaction="{landed["interaction_id"]}"]')
+    expect(offer.get_by_role("button", name="Accept")).to_be_focused(timeout=20_000)
+    page.keyboard.press("Enter")
+    panel = page.locator(f'.conversation[data-interaction="{landed["interaction_id"]}"]')
+    expect(panel).to_be_visible()
+    tab_to(page, f'.conversation[data-interaction="{landed["interaction_id"]}"] textarea')
+    page.keyboard.type("It is in the app, under Accounts.")
+    page.keyboard.press("Control+Enter")
+    expect(panel.locator(".messages .outbound")).to_contain_text("under Accounts")
+    tab_to(page, f'.conversation[data-interaction="{landed["interaction_id"]}"] button.end')
+    page.keyboard.press("Enter")
+    expect(panel.locator(".title")).to_contain_text("ended")
+    tab_to(
+        page, f'.conversation[data-interaction="{landed["interaction_id"]}"] select[name=reason]'
+    )
+    page.keyboard.type("Accounts / Statement")  # typing picks the option, as in any select
+    assert panel.locator("select[name=reason]").input_value() == "accounts.statement"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # resolved
+    expect(panel.get_by_label("Resolved")).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(panel.get_by_role("button", name="Wrap up")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(panel).to_have_count(0)
+    watched.assert_clean()
+    done = demo.api("GET", f"/interactions/{landed['interaction_id']}")
+    assert done["status"] == "wrapped_up"
+    assert demo.api("GET", f"/cases/{landed['case_id']}")["status"] == "resolved"
+
+
+def _me(page: Page) -> str:
+    data = page.evaluate("JSON.parse(document.getElementById('desk-data').textContent)")
+    return str(data["me"]["id"])

@@ -157,7 +157,7 @@ export function startDesk(root, data, hooks = {}) {
   }
 
   function buildConversation(row) {
-    const reasonSelect = el("select", { name: "reason", required: true },
+    const reasonSelect = el("select", { name: "reason", required: true, "aria-label": T("Reason (required)") },
       el("option", { value: "", text: T("Reason (required)") }),
       ...data.reasons.map((r) => el("option", { value: r.code, text: r.label })));
     const canned = el("select", { name: "canned", "aria-label": T("Canned response") },
