@@ -1,0 +1,271 @@
+"""The e-mail endpoints' answers: the draft, refusals a person can act on, rights and
+tenants, and the administrators' account settings."""
+
+import uuid
+
+import httpx
+from sqlalchemy import select
+
+from omniline.channels.email.adapter import EmailChannel
+from omniline.models import AuditEntry, ChannelAccount, Interaction
+from omniline.runtime import Runtime
+from tests.channels.email.helpers import account, configure, inbound, say, summary_url
+from tests.channels.email.smtp import PASSWORD, SmtpServer
+from tests.conftest import World
+
+
+async def test_the_draft_is_the_conversation_without_internal_notes(
+    runtime: Runtime, client: httpx.AsyncClient, world: World, smtp_server: SmtpServer
+) -> None:
+    await configure(client, world, smtp_server)
+    source_id = await inbound(
+        client,
+        world,
+        "Where is my parcel?",
+        identities=[
+            {"kind": "email", "value": "ada@example.com"},
+            {"kind": "email", "value": "ada@work.example"},
+        ],
+    )
+    await say(client, world, source_id, "It left the depot this morning.")
+    await say(client, world, source_id, "checked the depot system", internal=True)
+
+    response = await client.get(summary_url(world, source_id), headers=world.auth("agent"))
+
+    assert response.status_code == 200, response.text
+    draft = response.json()
+    assert draft["to"] == "ada@example.com"
+    assert draft["addresses"] == ["ada@example.com", "ada@work.example"]
+    assert draft["masked"] is False
+    assert draft["subject"].startswith("Summary of your conversation with Acme (case ")
+    body = draft["body"]
+    assert body.startswith("Hello Ada Lovelace,\n")
+    assert "You: Where is my parcel?" in body
+    assert "Agent: It left the depot this morning." in body
+    assert "depot system" not in body
+    assert body.rstrip().endswith("Kind regards,\nAcme")
+    async with runtime.sessions() as session:
+        reads = list(
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "customer.pii_read")
+            )
+        )
+    assert [r.data for r in reads] == [{"fields": ["email"]}]
+
+
+async def test_an_edited_summary_goes_to_the_chosen_address(
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    world: World,
+    smtp_server: SmtpServer,
+    email_channel: EmailChannel,
+) -> None:
+    await configure(client, world, smtp_server)
+    source_id = await inbound(
+        client,
+        world,
+        "Hi",
+        identities=[
+            {"kind": "email", "value": "ada@example.com"},
+            {"kind": "email", "value": "ada@work.example"},
+        ],
+    )
+    response = await client.post(
+        summary_url(world, source_id),
+        json={"to": "ADA@work.example", "subject": "Your parcel", "body": "It is on its way."},
+        headers=world.auth("agent"),
+    )
+    assert response.status_code == 202, response.text
+    await runtime.worker.run_due()
+
+    [mail] = smtp_server.mailbox.received
+    assert mail.rcpt_tos == ["ada@work.example"]
+    assert mail.message["Subject"] == "Your parcel"
+    text = mail.message.get_body(("plain",))
+    assert text is not None
+    assert text.get_content().strip() == "It is on its way."
+
+
+async def test_a_second_summary_answers_in_the_first_ones_thread(
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    world: World,
+    smtp_server: SmtpServer,
+    email_channel: EmailChannel,
+) -> None:
+    await configure(client, world, smtp_server)
+    source_id = await inbound(client, world, "Hi")
+    first = await client.post(summary_url(world, source_id), json={}, headers=world.auth("agent"))
+    second = await client.post(summary_url(world, source_id), json={}, headers=world.auth("agent"))
+    await runtime.worker.run_due()
+
+    mails = [m.message for m in smtp_server.mailbox.received]
+    [earlier] = [m for m in mails if m["In-Reply-To"] is None]
+    [later] = [m for m in mails if m["In-Reply-To"] is not None]
+    assert later["In-Reply-To"] == earlier["Message-ID"]
+    assert later["References"] == earlier["Message-ID"]
+    ids = [uuid.UUID(r.json()["interaction_id"]) for r in (first, second)]
+    async with runtime.sessions() as session:
+        rows = await session.scalars(select(Interaction).where(Interaction.id.in_(ids)))
+        threads = {row.thread_ref for row in rows}
+    assert threads == {earlier["Message-ID"]}
+
+
+async def test_without_an_account_an_administrator_must_set_it_up(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    source_id = await inbound(client, world, "Hi")
+    for method in ("GET", "POST"):
+        response = await client.request(
+            method,
+            summary_url(world, source_id),
+            json={} if method == "POST" else None,
+            headers=world.auth("agent"),
+        )
+        assert response.status_code == 409, response.text
+        error = response.json()["error"]
+        assert "an administrator must configure" in error["message"]
+
+
+async def test_a_customer_without_an_address_is_refused_clearly(
+    client: httpx.AsyncClient, world: World, smtp_server: SmtpServer
+) -> None:
+    await configure(client, world, smtp_server)
+    source_id = await inbound(
+        client, world, "Call me", identities=[{"kind": "phone", "value": "+447700900123"}]
+    )
+
+    draft = await client.get(summary_url(world, source_id), headers=world.auth("agent"))
+    sent = await client.post(summary_url(world, source_id), json={}, headers=world.auth("agent"))
+
+    assert draft.status_code == 200
+    assert (draft.json()["to"], draft.json()["addresses"]) == (None, [])
+    assert sent.status_code == 422
+    assert "the customer has no e-mail address" in sent.json()["error"]["message"]
+
+
+async def test_only_the_customers_own_addresses_are_used(
+    client: httpx.AsyncClient, world: World, smtp_server: SmtpServer
+) -> None:
+    await configure(client, world, smtp_server)
+    source_id = await inbound(client, world, "Hi")
+
+    response = await client.post(
+        summary_url(world, source_id), json={"to": "eve@example.com"}, headers=world.auth("agent")
+    )
+
+    assert response.status_code == 422
+    assert "not an e-mail address of this customer" in response.json()["error"]["message"]
+
+
+async def test_bad_summaries_are_refused_with_a_reason(
+    client: httpx.AsyncClient, world: World, smtp_server: SmtpServer
+) -> None:
+    await configure(client, world, smtp_server)
+    source_id = await inbound(client, world, "Hi")
+    for body, problem in [
+        ({"subject": "Hi\r\nBcc: eve@example.com"}, "subject"),
+        ({"body": "   "}, "empty"),
+        ({"cc": "eve@example.com"}, "cc"),
+    ]:
+        response = await client.post(
+            summary_url(world, source_id), json=body, headers=world.auth("agent")
+        )
+        assert response.status_code == 422, body
+        assert problem in response.json()["error"]["message"]
+
+
+async def test_rights_and_tenants(
+    client: httpx.AsyncClient, world: World, smtp_server: SmtpServer
+) -> None:
+    await configure(client, world, smtp_server)
+    source_id = await inbound(client, world, "Hi")
+    url = summary_url(world, source_id)
+
+    planner = await client.post(url, json={}, headers=world.auth("planner"))
+    outsider = await client.post(url, json={}, headers=world.auth("other_admin"))
+    elsewhere = await client.post(
+        summary_url(world, source_id, tenant=world.other.slug),
+        json={},
+        headers=world.auth("other_admin"),
+    )
+    unknown = await client.post(
+        summary_url(world, uuid.uuid4()), json={}, headers=world.auth("agent")
+    )
+
+    assert planner.status_code == 403
+    assert "messages.send" in planner.json()["error"]["message"]
+    assert outsider.status_code == 404
+    assert elsewhere.status_code == 404  # another tenant's interaction does not exist there
+    assert unknown.status_code == 404
+    draft = await client.get(
+        summary_url(world, source_id, tenant=world.other.slug), headers=world.auth("other_admin")
+    )
+    assert draft.status_code == 404
+
+
+# --- the account ---------------------------------------------------------------------------
+
+
+async def test_the_account_is_set_read_and_removed_without_showing_the_password(
+    runtime: Runtime, client: httpx.AsyncClient, world: World, smtp_server: SmtpServer
+) -> None:
+    url = f"/api/v1/tenants/{world.tenant.slug}/email"
+    assert (await client.get(url, headers=world.auth("admin"))).status_code == 404
+
+    made = await configure(client, world, smtp_server, smtp_port=None, from_name="Acme  ")
+    read = (await client.get(url, headers=world.auth("admin"))).json()
+
+    assert made == read
+    assert read["smtp_port"] == 587
+    assert read["from_name"] == "Acme"
+    assert read["smtp_password_set"] is True
+    assert PASSWORD not in str(read)
+    changed = await client.put(
+        url, json={**account(smtp_server), "smtp_password": None}, headers=world.auth("admin")
+    )
+    assert changed.json()["smtp_password_set"] is True  # left out: kept
+    async with runtime.sessions() as session:
+        row = await session.scalar(select(ChannelAccount).where(ChannelAccount.kind == "email"))
+        entries = list(await session.scalars(select(AuditEntry.data)))
+    assert row is not None
+    assert row.secret == PASSWORD
+    assert not any(PASSWORD in str(e) for e in entries)
+
+    assert (await client.delete(url, headers=world.auth("admin"))).status_code == 204
+    assert (await client.get(url, headers=world.auth("admin"))).status_code == 404
+
+
+async def test_account_settings_are_checked(
+    client: httpx.AsyncClient, world: World, smtp_server: SmtpServer
+) -> None:
+    url = f"/api/v1/tenants/{world.tenant.slug}/email"
+    cases = [
+        ({"from_address": "support"}, "from_address"),
+        ({"smtp_host": "smtp://mail.example.com"}, "host name"),
+        ({"smtp_port": 70000}, "smtp_port"),
+        ({"smtp_security": "ssl"}, "smtp_security"),
+        ({"from_name": "Acme\nBcc: eve@example.com"}, "one line"),
+        ({"smtp_host": "mail.example.com", "smtp_security": "none"}, "unencrypted"),
+        ({"smtp_password": ""}, "give the password"),
+        ({"smtp_username": ""}, "user name"),
+        ({"colour": "blue"}, "colour"),
+    ]
+    for changes, problem in cases:
+        response = await client.put(
+            url, json=account(smtp_server, **changes), headers=world.auth("admin")
+        )
+        assert response.status_code == 422, (changes, response.text)
+        assert problem in response.json()["error"]["message"], changes
+
+
+async def test_only_administrators_manage_the_account(
+    client: httpx.AsyncClient, world: World, smtp_server: SmtpServer
+) -> None:
+    url = f"/api/v1/tenants/{world.tenant.slug}/email"
+    for who in ("supervisor", "agent"):
+        response = await client.put(url, json=account(smtp_server), headers=world.auth(who))
+        assert response.status_code == 403
+        assert (await client.get(url, headers=world.auth(who))).status_code == 403
+    other = await client.get(url, headers=world.auth("other_admin"))
+    assert other.status_code == 404
