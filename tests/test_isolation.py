@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from omniline.app import API_ROUTERS
 from omniline.files import service as files
+from omniline.kit.clock import utcnow
 from omniline.knowledge import articles
-from omniline.models import CustomerIdentity
+from omniline.models import Callback, CallbackState, CustomerIdentity
 from omniline.reasons import service as reasons
 from omniline.routing import service as routing
 from omniline.runtime import Runtime
@@ -56,9 +57,21 @@ async def _objects(
             CustomerIdentity.customer_id == uuid.UUID(landed["customer_id"])
         )
     )
+    await work.session.flush()
+    callback = Callback(
+        tenant_id=tenant.id,
+        case_id=uuid.UUID(landed["case_id"]),
+        customer_id=uuid.UUID(landed["customer_id"]),
+        phone="+442079460958",
+        due_at=utcnow(),
+        queue_id=queue.id,
+        state=CallbackState.SCHEDULED,
+    )
+    work.session.add(callback)
     await work.commit()
     await work.session.close()
     return {
+        "callback_id": str(callback.id),
         "customer_id": landed["customer_id"],
         "case_id": landed["case_id"],
         "interaction_id": landed["interaction_id"],

@@ -16,6 +16,7 @@ from omniline.api import errors
 from omniline.api.errors import error_body
 from omniline.audit.endpoints import router as audit_router
 from omniline.auth.endpoints import router as auth_router
+from omniline.callbacks.endpoints import router as callbacks_router
 from omniline.cases.endpoints import router as cases_router
 from omniline.channels.api.adapter import InboundPayload
 from omniline.channels.email.endpoints import admin_router as email_admin_router
@@ -51,6 +52,7 @@ API_ROUTERS: list[APIRouter] = [
     customers_router,
     cases_router,
     interactions_router,
+    callbacks_router,
     reasons_router,
     routing_router,
     knowledge_router,

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from omniline.callbacks.tasks import due_handler as callback_due_handler
 from omniline.channels.registry import ChannelRegistry
 from omniline.channels.tasks import send_message_handler
 from omniline.jobs.worker import Handler
@@ -18,4 +19,5 @@ def job_handlers(
     """Every job kind this installation runs."""
     return {
         "messages.send": send_message_handler(sessions, new_work, channels),
+        "callbacks.due": callback_due_handler(new_work),
     }

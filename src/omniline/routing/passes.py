@@ -5,11 +5,14 @@ One pass, in one transaction:
    agent who let it ring becomes `not_responding`;
 2. timed wrap-ups that ran out end by themselves, which frees the agent's capacity;
 3. new inbound contacts are taken in: queue, business hours, queue size, priority boosts,
-   the preferred agent, the written-channel response clock;
+   the preferred agent, the written-channel response clock (a due callback is put in its
+   queue by the callbacks domain, through the routing service);
 4. contacts that waited longer than their queue allows overflow; response clocks near their
    deadline escalate (priority raised, supervisors told) and past it are marked breached;
 5. the engine assigns waiting contacts to available agents, and each assignment becomes an
-   offer (or, for auto-accept channels, a contact in hand);
+   offer (or, for auto-accept channels, a contact in hand); a contact held for its preferred
+   agent (`preferred_until`: a callback its agent will make themselves) goes to no one else
+   until then;
 6. the next moment something becomes due is written as a `routing.tick` job.
 
 Status changes are conditional updates (`... WHERE status = 'queued'`), so a contact that
@@ -19,7 +22,7 @@ ended meanwhile in another transaction is never brought back to life.
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -263,6 +266,9 @@ async def requeue(
     declined = [d for d in row.declined_by or [] if d.get("agent_id") != str(declined_by)]
     if declined_by is not None:
         declined.append({"agent_id": str(declined_by), "until": until})
+    values: dict[str, Any] = {}
+    if declined_by is not None and declined_by == row.preferred_agent_id:
+        values["preferred_until"] = None  # the agent it was held for passed: anyone may take it
     changed = await _transition(
         work.session,
         row,
@@ -272,6 +278,7 @@ async def requeue(
         offered_at=None,
         offer_expires_at=None,
         declined_by=declined,
+        **values,
     )
     if changed:
         emit_step(
@@ -658,6 +665,26 @@ def to_contact(row: Interaction, queue: Queue, now: datetime) -> engine.Contact:
     )
 
 
+def held_for(row: Interaction, now: datetime) -> uuid.UUID | None:
+    """The agent a waiting contact is held for alone (until its `preferred_until`), if any.
+
+    A plain preferred agent (the one who served the customer last) is only preferred when
+    free; a held contact, such as a callback its agent promised to make, waits for them.
+    """
+    if row.preferred_agent_id is None or row.preferred_until is None:
+        return None
+    return row.preferred_agent_id if now < row.preferred_until else None
+
+
+def _hold(
+    contact: engine.Contact, row: Interaction, agents: frozenset[str], now: datetime
+) -> engine.Contact:
+    held = held_for(row, now)
+    if held is None:
+        return contact
+    return replace(contact, excluded=contact.excluded | (agents - {str(held)}))
+
+
 class AgentLike(Protocol):
     @property
     def user_id(self) -> uuid.UUID: ...
@@ -725,6 +752,8 @@ async def _assign(
     contacts = [to_contact(r, config.queues[r.queue_id], now) for r in rows.values()]  # type: ignore[index]
     views = {pid: ProfileView.of(p) for pid, p in config.profiles.items()}
     pool = [to_agent(a, views[a.profile_id], loads.get(a.user_id, {})) for a in agents]  # type: ignore[index]
+    everyone = frozenset(a.id for a in pool)
+    contacts = [_hold(c, rows[c.id], everyone, now) for c in contacts]
     policies = {str(q.id): engine.Policy(q.policy) for q in config.queues.values()}
     offers: list[tuple[Interaction, dict[str, Any]]] = []
     taking: dict[uuid.UUID, repo.AgentRow] = {}
@@ -780,7 +809,17 @@ def _next_waiting_change(
             marks.add(float(queue.max_wait_seconds))
         times = [row.queued_at + timedelta(seconds=mark) for mark in marks]
         times += [until for _, until in cooling(row)]
+        if held_for(row, now) is not None and row.preferred_until is not None:
+            times.append(row.preferred_until)
         for at in times:
             if at > now and (soonest is None or at < soonest):
                 soonest = at
     return soonest
+
+
+def entry_queue(
+    tenant: Tenant, queues: Sequence[Queue], channel: str, reasons: Sequence[str]
+) -> Queue | None:
+    """The queue a new contact of a channel with these reason codes would wait in."""
+    config = _Config(tenant, {q.id: q for q in queues}, {q.name: q for q in queues}, {})
+    return config.queue_for(Interaction(channel=channel), reasons)

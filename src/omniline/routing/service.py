@@ -39,6 +39,7 @@ from omniline.routing.passes import (
     to_agent,
     zone,
 )
+from omniline.routing.passes import entry_queue as passes_entry_queue
 
 S = InteractionStatus
 DEFAULT_BREAK_REASONS = ("lunch", "break", "training", "meeting", "coaching", "personal")
@@ -594,3 +595,61 @@ async def channel_stats(work: Work, tenant: Tenant) -> list[ChannelStats]:
             )
         )
     return made
+
+
+# --- callbacks -----------------------------------------------------------------------------
+
+
+async def entry_queue(work: Work, tenant: Tenant, channel: str, case_id: uuid.UUID) -> Queue | None:
+    """The queue a new contact of a channel in a case waits in, as admission picks it (the
+    one serving the case's reason or the nearest parent, else the first of the channel)."""
+    queues = await repo.queues(work.session, tenant.id)
+    chains = await repo.reason_chains(work.session, tenant.id, [case_id])
+    return passes_entry_queue(tenant, queues, channel, chains.get(case_id, ()))
+
+
+def opens_at(tenant: Tenant, queue: Queue, at: datetime) -> datetime | None:
+    """`at` if the queue is open then, else when it next opens (None: not within 400 days)."""
+    cal, tz = queue_calendar(tenant, queue), zone(tenant)
+    if calendar.is_open(cal, tz, at):
+        return at
+    return calendar.next_change(cal, tz, at)
+
+
+async def serves_queue(work: Work, tenant: Tenant, user_id: uuid.UUID, queue: Queue) -> bool:
+    """Whether the person's routing profile takes contacts of the queue."""
+    agent = await repo.get_agent(work.session, tenant.id, user_id)
+    if agent is None or agent.profile_id is None:
+        return False
+    profile = await repo.get_profile(work.session, tenant.id, agent.profile_id)
+    return profile is not None and any(
+        str(m.get("queue_id")) == str(queue.id) for m in profile.queues
+    )
+
+
+def queue_callback(
+    work: Work,
+    row: Interaction,
+    queue: Queue,
+    *,
+    preferred_agent_id: uuid.UUID | None,
+    hold_until: datetime | None,
+    now: datetime,
+) -> Interaction:
+    """Put a new outbound contact (a due callback) in a queue; routing offers it from there.
+
+    A callback is a promise to a customer who has already contacted us, so it ranks as a
+    repeat contact does (the queue's priority plus its repeat boost): ahead of first contacts
+    that came in before it was due, behind VIPs and escalations. With a preferred agent it is
+    held for them until `hold_until`, then offered to anyone in the queue.
+    """
+    if row.status != S.CREATED:
+        raise Conflict(f"only a new contact can be queued this way; this one is {row.status}")
+    row.status, row.queue_id, row.queue = S.QUEUED, queue.id, queue.name
+    row.admitted_at = row.queued_at = now
+    row.routing_priority = queue.priority + queue.repeat_boost
+    row.preferred_agent_id = preferred_agent_id
+    row.preferred_until = hold_until if preferred_agent_id is not None else None
+    data = {"queue": queue.name, "queue_id": queue.id, "priority": row.routing_priority}
+    emit_step(work, row, "queued", S.CREATED, data, now=now)
+    return row

@@ -1,0 +1,1 @@
+"""Callbacks: calls promised to customers, made as outbound voice contacts when due."""

@@ -1,0 +1,149 @@
+"""A contact center with a voice queue, agents and a customer who chatted, on a moving clock.
+
+Jobs run when the test says (`Center.jobs`), as a worker would run them once due.
+"""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from omniline.kit.clock import set_clock
+from omniline.runtime import Runtime
+from tests.conftest import World
+
+TENANT = "/api/v1/tenants/acme"
+START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
+PHONE = "+442079460958"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    moving = Clock()
+    set_clock(lambda: moving.now)
+    try:
+        yield moving
+    finally:
+        set_clock(None)
+
+
+class Center:
+    """The test's view of the tenant: set it up, act as people, run due jobs."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, world: World, runtime: Runtime, clock: Clock
+    ) -> None:
+        self.client, self.world, self.runtime, self.clock = client, world, runtime, clock
+        self.counter = 0
+
+    def user(self, who: str) -> str:
+        return str(self.world.users[who].id)
+
+    async def call(self, method: str, path: str, who: str = "admin", **kw: Any) -> httpx.Response:
+        response = await self.client.request(
+            method, TENANT + path, headers=self.world.auth(who), **kw
+        )
+        await self.runtime.router.settle()
+        return response
+
+    async def ok(self, method: str, path: str, who: str = "admin", **kw: Any) -> Any:
+        response = await self.call(method, path, who, **kw)
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    async def set_up(self, *, calendar: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A voice queue served by the agent and the supervisor (both available)."""
+        await self.ok("PATCH", "", json={"wrap_up_reason_required": False})
+        queue = await self.ok(
+            "POST",
+            "/queues",
+            json={"name": "voice", "channels": ["voice"], "calendar": calendar or {}},
+        )
+        profile = await self.ok(
+            "POST",
+            "/routing-profiles",
+            json={
+                "name": "phones",
+                "queues": [{"queue_id": queue["id"]}],
+                "capacity": {"voice": 1},
+            },
+        )
+        for who in ("supervisor", "agent"):  # the supervisor is idle longest
+            await self.ok(
+                "PATCH",
+                f"/agents/{self.user(who)}",
+                "supervisor",
+                json={"profile_id": profile["id"]},
+            )
+            await self.state(who, "available")
+        return queue  # type: ignore[no-any-return]
+
+    async def state(self, who: str, state: str) -> None:
+        await self.ok("PUT", f"/agents/{self.user(who)}/state", who, json={"state": state})
+
+    async def chat(self, identities: list[dict[str, str]] | None = None) -> dict[str, Any]:
+        """A customer's chat (no chat queue: it waits for people), as an interaction."""
+        self.counter += 1
+        body = {
+            "channel": "chat",
+            "external_id": f"m{self.counter}",
+            "sender": {
+                "name": "Ada",
+                "identities": identities
+                or [
+                    {"kind": "email", "value": f"ada{self.counter}@example.com"},
+                    {"kind": "phone", "value": "020 7946 0958"},
+                ],
+            },
+            "body": "Please call me about my card",
+        }
+        response = await self.client.post(
+            "/api/v1/inbound", json=body, headers=self.world.auth("api")
+        )
+        assert response.status_code == 200, response.text
+        await self.runtime.router.settle()
+        return await self.ok("GET", f"/interactions/{response.json()['interaction_id']}")  # type: ignore[no-any-return]
+
+    async def promise(self, source: dict[str, Any], who: str = "agent", **body: Any) -> Any:
+        return await self.ok("POST", f"/interactions/{source['id']}/callbacks", who, json=body)
+
+    async def callback(self, callback_id: str, **params: Any) -> Any:
+        return await self.ok("GET", f"/callbacks/{callback_id}", params=params)
+
+    async def jobs(self) -> None:
+        """Run every job due by now, and the routing passes they cause."""
+        while await self.runtime.worker.run_due():
+            await self.runtime.router.settle()
+        await self.runtime.router.settle()
+
+    async def voice_calls(self) -> list[dict[str, Any]]:
+        page = await self.ok("GET", "/interactions", params={"channel": "voice"})
+        return page["items"]  # type: ignore[no-any-return]
+
+    async def events(self, prefix: str) -> list[dict[str, Any]]:
+        page = await self.ok("GET", "/events", params={"limit": 1000})
+        return [e for e in page["events"] if e["kind"].startswith(prefix)]
+
+
+@pytest.fixture
+async def center(client: httpx.AsyncClient, world: World, runtime: Runtime, clock: Clock) -> Center:
+    return Center(client, world, runtime, clock)
+
+
+def at(**delta: float) -> str:
+    """A time after the start, as the API takes it."""
+    return (START + timedelta(**delta)).isoformat().replace("+00:00", "Z")
+
+
+__all__ = ["PHONE", "START", "Center", "Clock", "at", "uuid"]
