@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omniline.config import Settings
@@ -392,6 +393,7 @@ def _phased(phases: Phases) -> Callable[[], None]:
     """Put the phase timers in place; returns what takes them out again."""
     phases.wrap(analysis, "guess_language", "analysis")
     phases.wrap(analysis, "analyze_query", "analysis")
+    phases.wrap(index, "generation", "index generation")
     phases.wrap(index, "vocabulary", "vocabulary: cache or rebuild")
     phases.wrap(analysis.Vocabulary, "suggest", "vocabulary: typo correction")
     phases.wrap(index, "search", "index query")
@@ -421,17 +423,23 @@ def _phased(phases: Phases) -> Callable[[], None]:
 
 
 async def run(backend: str, url: str, args: argparse.Namespace) -> Outcome:
-    if backend == "postgresql":
-        await _reset_pg(url)
-    await upgrade_async(url)
+    reused = await _built(url, args.articles) if args.reuse else None
+    if reused is None:
+        if backend == "postgresql":
+            await _reset_pg(url)
+        await upgrade_async(url)
     settings = Settings(database_url=url, data_dir=Path(args.data_dir), dev=True)
     runtime = Runtime.build(settings)
     outcome = Outcome(backend, articles=args.articles)
     phases = Phases()
     try:
-        print(f"{backend}: creating {args.articles} articles", file=sys.stderr)
         began = time.perf_counter()
-        tenant_id = await _set_up(runtime, args.articles, args.seed)
+        if reused is None:
+            print(f"{backend}: creating {args.articles} articles", file=sys.stderr)
+            tenant_id = await _set_up(runtime, args.articles, args.seed)
+        else:
+            print(f"{backend}: reusing the {args.articles} articles there", file=sys.stderr)
+            tenant_id = reused
         outcome.setup_seconds = time.perf_counter() - began
         print(f"{backend}: {args.searches} searches", file=sys.stderr)
         undo = _phased(phases) if args.phases else None
@@ -449,6 +457,32 @@ async def run(backend: str, url: str, args: argparse.Namespace) -> Outcome:
         await runtime.router.stop()
         await runtime.engine.dispose()
     return outcome
+
+
+async def _built(url: str, count: int) -> uuid.UUID | None:
+    """The bench tenant of an earlier run, if the database holds it with `count` articles."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from omniline.kit.db import normalize_url
+
+    engine = create_async_engine(normalize_url(url))
+    try:
+        async with engine.connect() as conn:
+            found = (
+                await conn.execute(
+                    text(
+                        "SELECT t.id, count(a.id) FROM tenants t JOIN articles a "
+                        "ON a.tenant_id = t.id WHERE t.slug = 'bench' GROUP BY t.id"
+                    )
+                )
+            ).first()
+    except (SQLAlchemyError, OSError):  # no database or no tables yet: build it
+        return None
+    finally:
+        await engine.dispose()
+    if found is None or found[1] != count:
+        return None
+    return found[0] if isinstance(found[0], uuid.UUID) else uuid.UUID(str(found[0]))
 
 
 async def _reset_pg(url: str) -> None:
@@ -548,13 +582,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=API_LIMIT, help="results per search")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--phases", action="store_true", help="also split the search time by phase")
+    parser.add_argument(
+        "--sqlite-file", help="the SQLite database to use and keep (else a temporary one)"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="search the articles an earlier run left in the database, if it holds as many "
+        "(no reset, no migration, no setup: the database must be at this code's head)",
+    )
     args = parser.parse_args(argv)
     outcomes = []
     with tempfile.TemporaryDirectory() as tmp:
         args.data_dir = tmp
         backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
         for backend in backends:
-            url = f"sqlite+aiosqlite:///{tmp}/bench-{uuid.uuid4().hex[:6]}.db"
+            file = args.sqlite_file or f"{tmp}/bench-{uuid.uuid4().hex[:6]}.db"
+            url = f"sqlite+aiosqlite:///{file}"
             outcomes.append(
                 asyncio.run(run(backend, url if backend == "sqlite" else args.pg_url, args))
             )

@@ -19,7 +19,7 @@ from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import Conflict, InvalidInput, NotFound
 from omniline.kit.ids import new_id
-from omniline.knowledge import index
+from omniline.knowledge import index, recent
 from omniline.knowledge import text as analysis
 from omniline.models import (
     Article,
@@ -256,7 +256,7 @@ async def unpublish(work: Work, tenant: Tenant, row: Article) -> Article:
     if row.status != ArticleStatus.PUBLISHED:
         raise Conflict(f"the article is {row.status}, not published")
     row.status, row.published_version = ArticleStatus.UNPUBLISHED, None
-    await index.remove(work.session, row.id)
+    await index.remove(work.session, row)
     _changed(work, row, "knowledge.article_unpublished", {})
     return row
 
@@ -372,19 +372,37 @@ async def search(
     searched (after typo correction). Every word must match; if none does, any word may."""
     language = language or analysis.guess_language(query)
     terms = analysis.analyze_query(query, language)
-    terms = await _corrected(work, tenant, terms)
+    at = await index.generation(work.session, tenant.id)
+    terms = await _corrected(work, tenant, terms, at)
+    key = recent.Key.of(tenant.id, at, audiences, terms, limit)
+    ranked = recent.get(key)
+    if ranked is None:
+        ranked, shown = await _ranked(work, tenant, terms, audiences, limit)
+        recent.keep(key, ranked)
+    else:
+        shown = await _published(work, tenant, [r.article_id for r in ranked])
+    found = [
+        Found(*shown[r.article_id], r.score, r.snippet) for r in ranked if r.article_id in shown
+    ]
+    return found, terms
+
+
+async def _ranked(
+    work: Work, tenant: Tenant, terms: list[str], audiences: tuple[Audience, ...], limit: int
+) -> tuple[tuple[recent.Ranked, ...], dict[uuid.UUID, tuple[Article, ArticleVersion]]]:
+    """The articles the terms find with their snippets, best first; and the articles loaded."""
     hits = await index.search(work.session, tenant.id, terms, audiences=audiences, limit=limit)
     if not hits and len(terms) > 1:
         hits = await index.search(
             work.session, tenant.id, terms, audiences=audiences, limit=limit, any_term=True
         )
     shown = await _published(work, tenant, [hit.article_id for hit in hits])
-    found = []
-    for hit in hits:
-        if hit.article_id in shown:
-            row, content = shown[hit.article_id]
-            found.append(Found(row, content, hit.score, _snippet(content, terms)))
-    return found, terms
+    ranked = tuple(
+        recent.Ranked(hit.article_id, hit.score, _snippet(shown[hit.article_id][1], terms))
+        for hit in hits
+        if hit.article_id in shown
+    )
+    return ranked, shown
 
 
 async def _published(
@@ -416,9 +434,11 @@ def _snippet(content: ArticleVersion, terms: list[str]) -> str:
     return analysis.snippet_html(analysis.plain_text(content.body), terms, content.language)
 
 
-async def _corrected(work: Work, tenant: Tenant, terms: list[str]) -> list[str]:
+async def _corrected(
+    work: Work, tenant: Tenant, terms: list[str], at_generation: str | None = None
+) -> list[str]:
     """Terms the index does not know are replaced by the nearest it does (typos)."""
-    vocabulary = await index.vocabulary(work.session, tenant.id)
+    vocabulary = await index.vocabulary(work.session, tenant.id, at_generation)
     made = []
     for term in terms:
         if term in vocabulary:
