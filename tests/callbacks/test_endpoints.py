@@ -216,6 +216,13 @@ async def test_bad_input_is_refused_with_a_reason(center: Center) -> None:
     )
     assert past.status_code == 422
     assert "in the past" in past.text
+    naive = await center.call("GET", "/callbacks", params={"due_from": "2026-11-25T10:00:00"})
+    assert naive.status_code == 422
+    assert "timezone" in naive.text
+    ranged = await center.ok(
+        "GET", "/callbacks", params={"due_from": at(minutes=59), "due_to": at(minutes=61)}
+    )
+    assert [c["id"] for c in ranged["items"]] == [made["id"]]
 
 
 async def test_a_number_and_a_voice_queue_are_needed(center: Center) -> None:
@@ -250,3 +257,15 @@ async def test_a_callback_reopens_a_case_closed_before_it_was_due(center: Center
     assert case["status"] == "open"
     assert (await center.callback(made["id"]))["status"] == "offered"
     assert timedelta(minutes=30)
+
+
+async def test_when_its_agent_declines_anyone_may_take_it(center: Center) -> None:
+    await center.set_up()
+    chat = await center.chat()
+    await center.promise(chat, preferred_agent_id=center.user("agent"))
+    await center.jobs()
+    [call] = await center.voice_calls()
+    assert call["agent_id"] == center.user("agent")
+    await center.ok("POST", f"/interactions/{call['id']}/decline", "agent")
+    [call] = await center.voice_calls()
+    assert (call["status"], call["agent_id"]) == ("offered", center.user("supervisor"))

@@ -5,10 +5,10 @@ caller who may read phone numbers, and each such answer is audited.
 """
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from omniline.api.deps import CtxDep, Cursor, IdPath, Limit
 from omniline.auth.permissions import Permission
@@ -51,8 +51,8 @@ async def list_callbacks(
     cursor: Cursor = None,
     limit: Limit = 50,
     status: Annotated[CallbackStatus | None, Query()] = None,
-    due_from: Annotated[datetime | None, Query(description="due at or after")] = None,
-    due_to: Annotated[datetime | None, Query(description="due before")] = None,
+    due_from: Annotated[AwareDatetime | None, Query(description="due at or after")] = None,
+    due_to: Annotated[AwareDatetime | None, Query(description="due before")] = None,
     agent_id: Annotated[
         uuid.UUID | None,
         Query(description="offered by, promised for, or handled by this person"),
