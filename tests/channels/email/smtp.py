@@ -1,6 +1,7 @@
 """A real SMTP server (aiosmtpd) on a free local port, with STARTTLS and AUTH, standing in
 for a tenant's mail server; and a certificate authority of the test's own for its TLS."""
 
+import contextlib
 import datetime
 import ipaddress
 import socket
@@ -153,7 +154,8 @@ class Mailbox:
                     mail_from=str(envelope.mail_from),
                     rcpt_tos=list(envelope.rcpt_tos),
                     data=bytes(envelope.original_content or b""),
-                    tls=session.ssl is not None,
+                    tls=server.transport is not None
+                    and server.transport.get_extra_info("sslcontext") is not None,
                     login=login,
                 )
             )
@@ -192,24 +194,32 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
     return make_certificates(tmp_path_factory.mktemp("smtp-tls"))
 
 
-@pytest.fixture
-def smtp_server(certificates: Certificates) -> Iterator[SmtpServer]:
-    """A mail server that insists on STARTTLS and a login before it takes mail."""
+@contextlib.contextmanager
+def serving(certificates: Certificates, security: str = "starttls") -> Iterator[SmtpServer]:
+    """A mail server: 'starttls' insists on STARTTLS and a login before it takes mail,
+    'tls' speaks TLS from the first byte and insists on a login, 'none' takes anything."""
     mailbox = Mailbox()
     port = free_port()
-    controller = Controller(
-        mailbox,
-        hostname="127.0.0.1",
-        port=port,
-        server_hostname="localhost",
-        tls_context=certificates.server_context(),
-        require_starttls=True,
-        auth_required=True,
-        auth_require_tls=True,
-        authenticator=_authenticate,
-    )
+    options: dict[str, Any] = {}
+    if security == "starttls":
+        options = {"tls_context": certificates.server_context(), "require_starttls": True}
+    elif security == "tls":
+        options = {"ssl_context": certificates.server_context()}
+    if security == "starttls":
+        options.update(auth_required=True, auth_require_tls=True, authenticator=_authenticate)
+    elif security == "tls":  # aiosmtpd counts only STARTTLS as TLS, so AUTH is offered, not
+        # required (the tests check that the client logged in)
+        options.update(auth_require_tls=False, authenticator=_authenticate)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield SmtpServer("127.0.0.1", port, mailbox, certificates)
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(certificates: Certificates) -> Iterator[SmtpServer]:
+    """A mail server that insists on STARTTLS and a login before it takes mail."""
+    with serving(certificates) as server:
+        yield server

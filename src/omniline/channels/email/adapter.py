@@ -123,8 +123,26 @@ def explain(where: str, exc: aiosmtplib.SMTPException) -> SendFailed:
         return SendFailed(
             f"SMTP {where} answered {exc.code} {exc.message}", retry=400 <= exc.code < 500
         )
-    if isinstance(exc, aiosmtplib.SMTPNotSupported):
-        return SendFailed(f"SMTP {where}: {exc.message}", retry=False)
-    if isinstance(exc, aiosmtplib.SMTPConnectError | aiosmtplib.SMTPTimeoutError):
+    if _tls_failure(exc):
+        return SendFailed(f"TLS with {where} failed: {exc.message}", retry=False)
+    if isinstance(exc, _CONNECTION_PROBLEMS):
         return SendFailed(f"cannot reach the SMTP server {where}: {exc.message}")
-    return SendFailed(f"SMTP {where}: {exc.message}")
+    # what is left is the client refusing what the server offers (no STARTTLS, no AUTH...)
+    return SendFailed(f"SMTP {where}: {exc.message}", retry=False)
+
+
+_CONNECTION_PROBLEMS = (
+    aiosmtplib.SMTPConnectError,
+    aiosmtplib.SMTPTimeoutError,
+    aiosmtplib.SMTPServerDisconnected,
+)
+
+
+def _tls_failure(exc: BaseException) -> bool:
+    """Whether a certificate or TLS handshake problem lies under the error."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -1,6 +1,7 @@
 """E-mail messages as the standard library builds them: headers, plain text and HTML."""
 
 import html
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +14,7 @@ import nh3
 
 # how many earlier Message-IDs a References header keeps (the first is the thread's start)
 MAX_REFERENCES = 20
+_BLANK_LINES = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +78,11 @@ def _parts(body: str, content_type: str) -> tuple[str, str]:
 
 def text_to_html(text: str) -> str:
     """Plain text as HTML: everything escaped, paragraphs and line breaks kept."""
-    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    paragraphs = [p.strip("\n") for p in _BLANK_LINES.split(text.replace("\r\n", "\n"))]
     return "\n".join(
         "<p>" + "<br>\n".join(html.escape(line) for line in p.split("\n")) + "</p>"
         for p in paragraphs
+        if p.strip()
     )
 
 
