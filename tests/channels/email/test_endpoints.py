@@ -269,3 +269,25 @@ async def test_only_administrators_manage_the_account(
         assert (await client.get(url, headers=world.auth(who))).status_code == 403
     other = await client.get(url, headers=world.auth("other_admin"))
     assert other.status_code == 404
+
+
+async def test_administrators_can_try_the_settings(
+    client: httpx.AsyncClient,
+    world: World,
+    smtp_server: SmtpServer,
+    email_channel: EmailChannel,
+) -> None:
+    url = f"/api/v1/tenants/{world.tenant.slug}/email/check"
+    assert (await client.post(url, headers=world.auth("admin"))).status_code == 404
+    await configure(client, world, smtp_server)
+    good = await client.post(url, headers=world.auth("admin"))
+    await configure(client, world, smtp_server, smtp_password="wrong")
+    bad = await client.post(url, headers=world.auth("admin"))
+    agent = await client.post(url, headers=world.auth("agent"))
+
+    assert good.json() == {"ok": True, "error": None, "retry": None}
+    assert bad.json()["ok"] is False
+    assert bad.json()["retry"] is False
+    assert "refused the login (535" in bad.json()["error"]
+    assert agent.status_code == 403
+    assert smtp_server.mailbox.received == []

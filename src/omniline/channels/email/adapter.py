@@ -5,8 +5,9 @@ A server's 4xx answer or a lost connection may pass on a later try; a 5xx answer
 login or a certificate that does not check out will not, until someone changes something.
 """
 
+import contextlib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import aiosmtplib
 from pydantic import ValidationError
@@ -70,17 +71,16 @@ class EmailChannel:
         return SendResult(external_id=message_id, delivered=False)
 
     async def _submit(self, settings: EmailAccount, mail: Mail) -> None:
-        where = f"{settings.smtp_host}:{settings.port}"
-        client = self.client(settings)
-        try:
-            async with client:
+        with _failures(settings):
+            async with self.client(settings) as client:
                 await client.send_message(build(mail))
-        except aiosmtplib.SMTPException as exc:
-            raise explain(where, exc) from exc
-        except ssl.SSLError as exc:
-            raise SendFailed(f"TLS with {where} failed: {exc}", retry=False) from exc
-        except OSError as exc:
-            raise SendFailed(f"cannot reach the SMTP server {where}: {exc}") from exc
+
+    async def check(self, settings: EmailAccount) -> None:
+        """Connect, secure the connection and log in as a send would, then say goodbye;
+        raise SendFailed as a send would."""
+        with _failures(settings):
+            async with self.client(settings) as client:
+                await client.noop()
 
     def client(self, settings: EmailAccount) -> aiosmtplib.SMTP:
         """An SMTP client for the account (not yet connected)."""
@@ -94,6 +94,20 @@ class EmailChannel:
             tls_context=self._tls_context,
             timeout=TIMEOUT_SECONDS,
         )
+
+
+@contextlib.contextmanager
+def _failures(settings: EmailAccount) -> Iterator[None]:
+    """Turn what can go wrong talking to the server into SendFailed."""
+    where = f"{settings.smtp_host}:{settings.port}"
+    try:
+        yield
+    except aiosmtplib.SMTPException as exc:
+        raise explain(where, exc) from exc
+    except ssl.SSLError as exc:
+        raise SendFailed(f"TLS with {where} failed: {exc}", retry=False) from exc
+    except OSError as exc:
+        raise SendFailed(f"cannot reach the SMTP server {where}: {exc}") from exc
 
 
 def _settings(account: AccountConfig) -> EmailAccount:

@@ -1,12 +1,15 @@
 """HTTP endpoints of the e-mail channel: the tenant's outbound account (administrators) and
 the e-mail summary of a conversation (agents, from the desk)."""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from omniline.api.deps import Ctx, CtxDep, IdPath
+from omniline.api.deps import Ctx, CtxDep, IdPath, get_runtime
 from omniline.auth.permissions import Permission
+from omniline.channels.base import SendFailed
 from omniline.channels.email import summary
+from omniline.channels.email.adapter import EmailChannel
 from omniline.channels.email.schemas import (
+    CheckOut,
     EmailAccountIn,
     EmailAccountOut,
     SummaryDraftOut,
@@ -14,6 +17,7 @@ from omniline.channels.email.schemas import (
     SummaryOut,
 )
 from omniline.channels.email.settings import (
+    KIND,
     EmailAccount,
     EmailConfig,
     get_account,
@@ -23,7 +27,7 @@ from omniline.channels.email.settings import (
 )
 from omniline.customers.identities import mask
 from omniline.interactions import service as interactions
-from omniline.kit.errors import NotFound
+from omniline.kit.errors import Conflict, NotFound
 from omniline.models import ChannelAccount, CustomerIdentity
 
 router = APIRouter(tags=["e-mail"])
@@ -133,6 +137,27 @@ async def put_email_account(ctx: CtxDep, body: EmailAccountIn) -> EmailAccountOu
     row, account = await save_account(ctx.work, ctx.tenant, config, body.smtp_password)
     await ctx.work.commit()
     return _account_out(row, account)
+
+
+@admin_router.post(
+    ACCOUNT + "/check",
+    response_model=CheckOut,
+    summary="Try the settings: connect, secure the connection and log in (nothing is sent)",
+)
+async def check_email_account(request: Request, ctx: CtxDep) -> CheckOut:
+    ctx.access.require(Permission.CHANNELS_MANAGE)
+    found = await get_account(ctx.work, ctx.tenant)
+    if found is None:
+        raise NotFound("outbound e-mail is not set up for this tenant: PUT the settings first")
+    adapter = get_runtime(request).channels.get(KIND)
+    if not isinstance(adapter, EmailChannel):
+        raise Conflict("this installation sends e-mail through another adapter")
+    await ctx.work.session.close()  # no connection held while the server is asked
+    try:
+        await adapter.check(found[1])
+    except SendFailed as exc:
+        return CheckOut(ok=False, error=str(exc), retry=exc.retry)
+    return CheckOut(ok=True)
 
 
 @admin_router.delete(ACCOUNT, status_code=204, summary="Remove the outbound e-mail settings")

@@ -70,3 +70,13 @@ class SummaryOut(BaseModel):
     masked: bool
     subject: str
     delivery_status: DeliveryStatus
+
+
+class CheckOut(BaseModel):
+    """Whether the SMTP server takes the settings: connected, secured and logged in."""
+
+    ok: bool
+    error: str | None = Field(default=None, description="what went wrong, in the server's words")
+    retry: bool | None = Field(
+        default=None, description="true: may pass later as it is; false: settings must change"
+    )
