@@ -26,7 +26,8 @@ from omniline.channels.email.mime import Mail, build, message_id_for
 from omniline.channels.email.settings import EmailAccount, Security, read_config
 from omniline.kit.clock import utcnow
 
-TIMEOUT_SECONDS = 30.0
+# per SMTP step; a whole send stays well inside the worker's limit for one job
+TIMEOUT_SECONDS = 15.0
 
 
 class EmailChannel:
