@@ -121,3 +121,14 @@ def test_message_ids_are_the_same_on_every_try() -> None:
 
 def test_plain_text_keeps_paragraphs_and_lines() -> None:
     assert text_to_html("a\nb\n\n\nc <d>") == "<p>a<br>\nb</p>\n<p>c &lt;d&gt;</p>"
+
+
+def test_bodies_beyond_ascii_travel_as_seven_bit() -> None:
+    made = build(mail(body="Zażółć gęślą jaźń — ok"))
+
+    assert made.as_bytes().isascii()
+    parsed = message_from_bytes(made.as_bytes(), policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    text = parsed.get_body(("plain",))
+    assert text is not None
+    assert text.get_content().strip() == "Zażółć gęślą jaźń — ok"

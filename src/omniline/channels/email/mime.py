@@ -14,6 +14,8 @@ import nh3
 
 # how many earlier Message-IDs a References header keeps (the first is the thread's start)
 MAX_REFERENCES = 20
+# 7-bit bodies (quoted-printable or base64 beyond ASCII): fit for servers without 8BITMIME
+_SEVEN_BIT = SMTP.clone(cte_type="7bit")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
 
 
@@ -40,7 +42,7 @@ def message_id_for(message_id: uuid.UUID, from_address: str) -> str:
 
 def build(mail: Mail) -> EmailMessage:
     """A MIME message: multipart/alternative with the text and a simple HTML version."""
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=_SEVEN_BIT)
     message["From"] = sender(mail.from_address, mail.from_name)
     message["To"] = ", ".join(mail.to)
     message["Subject"] = mail.subject
