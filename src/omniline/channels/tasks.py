@@ -34,7 +34,7 @@ def send_message_handler(
     async def handle(payload: dict[str, Any]) -> None:
         message_id = uuid.UUID(str(payload["message_id"]))
         async with sessions() as session:
-            prepared = await _prepare(session, message_id)
+            prepared = await _prepare(session, message_id, channels)
         if prepared is None:
             return  # gone, or already sent by an earlier run
         account, outbound = prepared
@@ -63,7 +63,7 @@ async def _send(
 
 
 async def _prepare(
-    session: AsyncSession, message_id: uuid.UUID
+    session: AsyncSession, message_id: uuid.UUID, channels: ChannelRegistry
 ) -> tuple[AccountConfig, OutboundMessage] | None:
     message = await session.get(Message, message_id)
     if message is None or message.delivery_status != DeliveryStatus.QUEUED:
@@ -71,7 +71,8 @@ async def _prepare(
     interaction = await session.get(Interaction, message.interaction_id)
     if interaction is None or interaction.tenant_id != message.tenant_id:
         return None
-    return await _account(session, interaction), await _outbound(session, message, interaction)
+    account = await _account(session, interaction, channels)
+    return account, await _outbound(session, message, interaction)
 
 
 async def _record_sent(
@@ -128,8 +129,12 @@ async def _announce(work: Work, message: Message) -> None:
     )
 
 
-async def _account(session: AsyncSession, interaction: Interaction) -> AccountConfig:
-    """The channel account an interaction's channel name points at; the API channel if none."""
+async def _account(
+    session: AsyncSession, interaction: Interaction, channels: ChannelRegistry
+) -> AccountConfig:
+    """The channel account an interaction's channel name points at. Without one, a channel
+    named after an adapter is that adapter's with no settings (it says what is missing, as
+    e-mail whose account was removed must not pass for sent), any other the API channel."""
     row = await session.scalar(
         select(ChannelAccount).where(
             ChannelAccount.tenant_id == interaction.tenant_id,
@@ -137,7 +142,8 @@ async def _account(session: AsyncSession, interaction: Interaction) -> AccountCo
         )
     )
     if row is None:
-        return AccountConfig(interaction.tenant_id, interaction.channel, "api")
+        kind = interaction.channel if interaction.channel in channels.kinds() else "api"
+        return AccountConfig(interaction.tenant_id, interaction.channel, kind)
     return AccountConfig(row.tenant_id, row.name, row.kind, dict(row.config), row.secret)
 
 

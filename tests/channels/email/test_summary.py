@@ -203,3 +203,29 @@ async def test_a_wrong_password_fails_and_says_who_must_act(
     assert "refused the login" in failed.delivery_error
     assert "administrator" in failed.delivery_error
     assert smtp_server.mailbox.received == []
+
+
+async def test_an_account_removed_before_sending_fails_the_message_not_passes_it(
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    world: World,
+    smtp_server: SmtpServer,
+    email_channel: EmailChannel,
+) -> None:
+    await configure(client, world, smtp_server)
+    source_id = await inbound(client, world, "Hi")
+    response = await client.post(
+        summary_url(world, source_id), json={}, headers=world.auth("agent")
+    )
+    removed = await client.delete(
+        f"/api/v1/tenants/{world.tenant.slug}/email", headers=world.auth("admin")
+    )
+    assert removed.status_code == 204
+
+    await runtime.worker.run_due()
+
+    failed = await load_message(runtime, uuid.UUID(response.json()["message_id"]))
+    assert failed.delivery_status == DeliveryStatus.FAILED
+    assert failed.delivery_error is not None
+    assert "an administrator must configure it" in failed.delivery_error
+    assert smtp_server.mailbox.attempts == 0

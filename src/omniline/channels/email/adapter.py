@@ -112,6 +112,12 @@ def _failures(settings: EmailAccount) -> Iterator[None]:
 
 
 def _settings(account: AccountConfig) -> EmailAccount:
+    if not account.config:
+        raise SendFailed(
+            "outbound e-mail is not set up for this tenant (any more): an administrator must "
+            "configure it",
+            retry=False,
+        )
     try:
         return read_config(dict(account.config), account.secret)
     except ValidationError as exc:
