@@ -41,7 +41,11 @@ def outbound(*recipients: IdentityClaim) -> OutboundMessage:
 
 async def test_tls_from_the_first_byte(certificates: Certificates) -> None:
     adapter = EmailChannel(tls_context=certificates.client_context())
-    message = outbound(IdentityClaim("phone", "+447700900123"), IdentityClaim("email", "a@b.test"))
+    message = outbound(
+        IdentityClaim("phone", "+447700900123"),
+        IdentityClaim("email", "a@b.test"),
+        IdentityClaim("email", "a@work.test"),
+    )
     with serving(certificates, "tls") as server:
         result = await adapter.send(account(server.port, "tls"), message)
 

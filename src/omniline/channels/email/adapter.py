@@ -51,7 +51,9 @@ class EmailChannel:
     async def send(self, account: AccountConfig, message: OutboundMessage) -> SendResult:
         """Hand the message to the tenant's SMTP server; sent, not yet known to be delivered."""
         settings = _settings(account)
-        to = [r.value for r in message.recipients if r.kind == "email"]
+        # one addressee: the chosen address, else the customer's first (never all of their
+        # addresses, which may include ones they keep apart, such as work and home)
+        to = [r.value for r in message.recipients if r.kind == "email"][:1]
         if not to:
             raise SendFailed("the customer has no e-mail address to send to", retry=False)
         message_id = message.external_id or message_id_for(
