@@ -7,11 +7,13 @@ import httpx
 from sqlalchemy import select
 
 from omniline.channels.email.adapter import EmailChannel
-from omniline.models import AuditEntry, ChannelAccount, Interaction
+from omniline.models import AuditEntry, ChannelAccount, Interaction, Tenant
 from omniline.runtime import Runtime
+from omniline.users.service import add_membership, create_role, create_user
 from tests.channels.email.helpers import account, configure, inbound, say, summary_url
-from tests.channels.email.smtp import PASSWORD, SmtpServer
-from tests.conftest import World
+from tests.channels.email.smtp import PASSWORD as SMTP_PASSWORD
+from tests.channels.email.smtp import SmtpServer
+from tests.conftest import PASSWORD, World
 
 
 async def test_the_draft_is_the_conversation_without_internal_notes(
@@ -207,7 +209,7 @@ async def test_the_account_is_set_read_and_removed_without_showing_the_password(
     assert read["smtp_port"] == 587
     assert read["from_name"] == "Acme"
     assert read["smtp_password_set"] is True
-    assert PASSWORD not in str(read)
+    assert SMTP_PASSWORD not in str(read)
     changed = await client.put(
         url, json={**account(smtp_server), "smtp_password": None}, headers=world.auth("admin")
     )
@@ -216,8 +218,8 @@ async def test_the_account_is_set_read_and_removed_without_showing_the_password(
         row = await session.scalar(select(ChannelAccount).where(ChannelAccount.kind == "email"))
         entries = list(await session.scalars(select(AuditEntry.data)))
     assert row is not None
-    assert row.secret == PASSWORD
-    assert not any(PASSWORD in str(e) for e in entries)
+    assert row.secret == SMTP_PASSWORD
+    assert not any(SMTP_PASSWORD in str(e) for e in entries)
 
     assert (await client.delete(url, headers=world.auth("admin"))).status_code == 204
     assert (await client.get(url, headers=world.auth("admin"))).status_code == 404
@@ -272,3 +274,40 @@ async def test_administrators_can_try_the_settings(
     assert "refused the login (535" in bad.json()["error"]
     assert agent.status_code == 403
     assert smtp_server.mailbox.received == []
+
+
+async def test_a_role_that_may_not_read_addresses_sees_them_masked(
+    runtime: Runtime,
+    client: httpx.AsyncClient,
+    world: World,
+    smtp_server: SmtpServer,
+    email_channel: EmailChannel,
+) -> None:
+    work = runtime.work()
+    tenant = await work.session.get(Tenant, world.tenant.id)
+    assert tenant is not None
+    await create_role(
+        work, tenant, "writer", ["interactions.read", "interactions.write", "messages.send"]
+    )
+    user = await create_user(work, email="writer@acme.test", name="Wren", password=PASSWORD)
+    await add_membership(work, tenant, user, "writer")
+    await work.commit()
+    await work.session.close()
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": "writer@acme.test", "password": PASSWORD}
+    )
+    client.cookies.clear()
+    headers = {"Authorization": f"Bearer {login.json()['token']}"}
+    await configure(client, world, smtp_server)
+    source_id = await inbound(client, world, "Hi")
+
+    draft = await client.get(summary_url(world, source_id), headers=headers)
+    sent = await client.post(summary_url(world, source_id), json={}, headers=headers)
+    await runtime.worker.run_due()
+
+    assert (draft.json()["to"], draft.json()["masked"]) == ("a***@example.com", True)
+    assert (sent.json()["to"], sent.json()["masked"]) == ("a***@example.com", True)
+    assert smtp_server.mailbox.received[0].rcpt_tos == ["ada@example.com"]
+    async with runtime.sessions() as session:
+        actions = list(await session.scalars(select(AuditEntry.action)))
+    assert "customer.pii_read" not in actions
