@@ -109,12 +109,7 @@ async def send_summary(
         work, tenant, customer, channel=CHANNEL, case=case, subject=subject
     )
     message = interactions.reply(work, tenant, row, body=text)
-    message.external_id = message_id_for(message.id, account.from_address)
-    message.headers = {
-        "to": [{"kind": IdentityKind.EMAIL.value, "value": recipient.value}],
-        "subject": subject,
-        "references": references,
-    }
+    _address(message, account.from_address, recipient, subject, references)
     row.thread_ref = thread or message.external_id
     _finish(work, tenant, row, source)
     work.audit(
@@ -125,6 +120,22 @@ async def send_summary(
         {"from_interaction_id": source.id, "message_id": message.id, "to_identity": recipient.id},
     )
     return Queued(row, message, recipient, subject)
+
+
+def _address(
+    message: Message,
+    from_address: str,
+    recipient: CustomerIdentity,
+    subject: str,
+    references: list[str],
+) -> None:
+    """Give the message its Message-ID now (every try sends the same) and its headers."""
+    message.external_id = message_id_for(message.id, from_address)
+    message.headers = {
+        "to": [{"kind": IdentityKind.EMAIL.value, "value": recipient.value}],
+        "subject": subject,
+        "references": references,
+    }
 
 
 def _recipient(made: Draft, to: str | None) -> CustomerIdentity:
