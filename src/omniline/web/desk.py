@@ -40,6 +40,10 @@ SCRIPT_TEXTS = (
     "status:queued", "status:offered", "status:created", "Continue by phone", "Customer name",
     "Save", "Saved", "Attach a file", "The customer is typing…", "delivery:queued",
     "delivery:sent", "delivery:delivered", "delivery:failed", "delivery:received",
+    "Offer a callback", "E-mail summary", "When (empty: as soon as possible)", "Number",
+    "the customer's number on file", "I will call back myself", "Note for the call",
+    "Schedule the callback", "Callback scheduled", "Callback", "Cancel", "Callback cancelled",
+    "Call the customer back on", "To", "Subject", "Text", "Send the e-mail",
 )  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 // Data from people is only ever put into the page with textContent.
 
 import { el, tenantApi } from "../staff/common.js";
+import { callbackCall, callbackForm, summaryForm } from "./move.js";
 
 const MINE = new Set(["active", "held", "ended"]);
 
@@ -18,12 +19,15 @@ export function startDesk(root, data, hooks = {}) {
   const counted = () => hooks.onCount?.(offers.size, convs.size);
 
   const offers = new Map(); // interaction id -> {row, timer, node}
+  const watched = new Map(); // an e-mail summary's interaction id -> show its delivery state
+  const callbackLists = new Map(); // interaction id -> reload its case's callbacks
   const convs = new Map(); // interaction id -> {row, node, tab}
   let current = null;
   let lastEventId = null;
   let socket = null;
 
   const api = tenantApi(data.tenant);
+  const mover = { api, T, me: ME, canReveal: data.can.reveal };
 
   function say(node, message, kind = "error") {
     node.textContent = message;
@@ -127,6 +131,9 @@ export function startDesk(root, data, hooks = {}) {
     part("empty").hidden = true;
     loadCustomer(conv);
     loadMessages(conv);
+    if (row.channel === "voice" && row.direction === "outbound") {
+      callbackCall(mover, conv).then((box) => box && conv.node.querySelector(".title").after(box));
+    }
     loadKnowledge(conv);
     updateConversation(conv, row);
     if (!current) select(row.id);
@@ -138,6 +145,7 @@ export function startDesk(root, data, hooks = {}) {
     conv.node.remove();
     clearInterval(conv.wrapTimer);
     convs.delete(id);
+    callbackLists.delete(id);
     counted();
     if (current === id) {
       current = null;
@@ -169,6 +177,7 @@ export function startDesk(root, data, hooks = {}) {
     const status = el("p", { role: "status", class: "muted" });
     const queue = el("select", { name: "queue", "aria-label": T("Transfer to queue") },
       ...data.queues.map((q) => el("option", { value: q.id, text: q.name })));
+    const moving = data.can.transfer ? moveBox(row, status) : null;
     const node = el("section", { class: "conversation", role: "tabpanel", "data-interaction": row.id },
       el("div", { class: "thread" },
         el("h2", { class: "title" }),
@@ -193,6 +202,7 @@ export function startDesk(root, data, hooks = {}) {
           }) : null,
           data.can.transfer && data.queues.length ? el("span", { class: "transfer" },
             queue, el("button", { type: "button", class: "secondary", text: T("Transfer"), onclick: () => transfer(row.id) })) : null),
+        moving,
         status),
       el("aside", { class: "side" },
         el("section", { class: "customer", "aria-label": T("Customer") }, el("h3", { text: T("Customer") }), el("div", { class: "who" })),
@@ -218,6 +228,29 @@ export function startDesk(root, data, hooks = {}) {
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send(row.id); }
     });
     return node;
+  }
+
+  // offer a callback, send an e-mail summary: each a button that opens its form
+  function moveBox(row, status) {
+    const conv = { row };
+    const callback = callbackForm(mover, conv, status);
+    const summary = data.can.send
+      ? summaryForm(mover, conv, status, (id, show) => watched.set(id, show))
+      : null;
+    callbackLists.set(row.id, callback.reload);
+    const toggle = (form, open) => (event) => {
+      const button = event.currentTarget;
+      form.hidden = !form.hidden;
+      button.setAttribute("aria-expanded", String(!form.hidden));
+      if (!form.hidden) open?.();
+    };
+    return el("div", { class: "move" },
+      el("div", { class: "row" },
+        el("button", { type: "button", class: "secondary", "aria-expanded": "false", "aria-controls": callback.form.id,
+          text: T("Offer a callback"), onclick: toggle(callback.form, () => callback.form.elements.due.focus()) }),
+        summary ? el("button", { type: "button", class: "secondary", "aria-expanded": "false", "aria-controls": summary.form.id,
+          text: T("E-mail summary"), onclick: toggle(summary.form, summary.open) }) : null),
+      callback.form, summary?.form || null, callback.list);
   }
 
   function updateConversation(conv, row) {
@@ -457,6 +490,12 @@ export function startDesk(root, data, hooks = {}) {
     const id = event.interaction_id;
     if (!id) return;
     if (event.kind === "interaction.offered" && event.data?.agent_id === ME) return refresh(id);
+    if (event.kind.startsWith("callback.")) {  // the list of every conversation of that case
+      for (const [key, conv] of convs) if (conv.row.case_id === event.case_id) callbackLists.get(key)?.();
+    }
+    if (event.kind === "message.delivery_changed" && watched.has(id)) {
+      return watched.get(id)(event.data.status, event.data.error);
+    }
     const conv = convs.get(id);
     if (!conv && !offers.has(id)) return;
     if ((event.kind === "message.created" || event.kind === "message.delivery_changed") && conv) {
