@@ -115,6 +115,8 @@ def _callbacks_and_summary(browser: Browser, demo: Demo, tmp_path: Path, me: str
             summary.get_by_role("button", name="Send the e-mail").click()
             expect(status).to_contain_text("E-mail summary", timeout=10_000)
             expect(status).to_contain_text(": sent", timeout=20_000)
+            history = panel.locator(".history .timeline")
+            expect(history).to_contain_text("email · Your loan rate")  # the new e-mail, live
             screenshot(page, "desk-move")
             for _ in range(100):
                 if smtp.mailbox.received:

@@ -493,6 +493,9 @@ export function startDesk(root, data, hooks = {}) {
     if (event.kind.startsWith("callback.")) {  // the list of every conversation of that case
       for (const [key, conv] of convs) if (conv.row.case_id === event.case_id) callbackLists.get(key)?.();
     }
+    if (event.kind === "interaction.created") {  // a new contact in a customer's history
+      for (const conv of convs.values()) if (conv.row.customer_id === event.customer_id) loadHistory(conv);
+    }
     if (event.kind === "message.delivery_changed" && watched.has(id)) {
       return watched.get(id)(event.data.status, event.data.error);
     }
