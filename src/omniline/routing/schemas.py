@@ -1,13 +1,14 @@
 """What the routing endpoints read and answer."""
 
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from omniline.models import Agent, Interaction
-from omniline.routing.service import AgentView, ChannelStats, Position, QueueStats
+from omniline.routing.service import AgentView, ChannelStats, LiveNumbers, Position, QueueStats
 
 Channel = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -336,17 +337,13 @@ class RoutedOut(BaseModel):
         return cls.model_validate(row)
 
 
-class QueueStatsOut(BaseModel):
-    """A queue right now."""
+class LiveNumbersOut(BaseModel):
+    """What waits, for how long, who could take it, and today's real-time outcomes."""
 
-    queue_id: uuid.UUID
-    name: str
-    channels: list[str]
     waiting: int
-    offered: int
     longest_wait_seconds: int
-    agents_available: int
-    agents_staffed: int
+    agents_available: int = Field(description="available agents who could take it")
+    agents_staffed: int = Field(description="agents not offline who could take it")
     answered_today: int
     answered_in_target_today: int
     abandoned_today: int
@@ -355,50 +352,36 @@ class QueueStatsOut(BaseModel):
         "today (calls, video, chat); null before the first"
     )
 
+    @staticmethod
+    def fields(numbers: LiveNumbers) -> dict[str, Any]:
+        return {**asdict(numbers), "service_level_today": numbers.service_level_today}
+
+
+class QueueStatsOut(LiveNumbersOut):
+    """A queue right now."""
+
+    queue_id: uuid.UUID
+    name: str
+    channels: list[str]
+    offered: int
+
     @classmethod
     def of(cls, s: QueueStats) -> "QueueStatsOut":
         return cls(
             queue_id=s.queue.id,
             name=s.queue.name,
             channels=s.queue.channels,
-            waiting=s.waiting,
             offered=s.offered,
-            longest_wait_seconds=s.longest_wait_seconds,
-            agents_available=s.agents_available,
-            agents_staffed=s.agents_staffed,
-            answered_today=s.answered_today,
-            answered_in_target_today=s.answered_in_target_today,
-            abandoned_today=s.abandoned_today,
-            service_level_today=s.service_level_today,
+            **cls.fields(s.numbers),
         )
 
 
-class ChannelStatsOut(BaseModel):
-    """A channel across the tenant's queues right now."""
+class ChannelStatsOut(LiveNumbersOut):
+    """A channel across the tenant's queues right now (each contact against its own queue's
+    service-level target; written channels have no service level here)."""
 
     channel: str
-    waiting: int
-    longest_wait_seconds: int
-    agents_available: int = Field(description="available agents whose profile takes the channel")
-    agents_staffed: int = Field(description="agents not offline whose profile takes the channel")
-    answered_today: int
-    answered_in_target_today: int
-    abandoned_today: int
-    service_level_today: float | None = Field(
-        description="% answered within their queue's target of those answered or abandoned "
-        "today; null before the first and for written channels"
-    )
 
     @classmethod
     def of(cls, s: ChannelStats) -> "ChannelStatsOut":
-        return cls(
-            channel=s.channel,
-            waiting=s.waiting,
-            longest_wait_seconds=s.longest_wait_seconds,
-            agents_available=s.agents_available,
-            agents_staffed=s.agents_staffed,
-            answered_today=s.answered_today,
-            answered_in_target_today=s.answered_in_target_today,
-            abandoned_today=s.abandoned_today,
-            service_level_today=s.service_level_today,
-        )
+        return cls(channel=s.channel, **cls.fields(s.numbers))

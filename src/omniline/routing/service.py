@@ -464,20 +464,18 @@ async def waiting_in(work: Work, tenant: Tenant, queue_id: uuid.UUID) -> list[In
 
 
 @dataclass(frozen=True)
-class QueueStats:
-    """A queue right now: what waits, how long the oldest has waited, who could take it."""
+class LiveNumbers:
+    """What waits, how long the oldest has waited and who could take it; and today (the
+    tenant's day) of calls, video and chats: answered, within the target, ended unanswered,
+    and the service level (answered within target / answered + abandoned)."""
 
-    queue: Queue
     waiting: int
-    offered: int
     longest_wait_seconds: int
     agents_available: int
     agents_staffed: int
-    # today (the tenant's day), calls, video and chats: answered, within the target, ended
-    # unanswered, and the service level (answered within target / answered + abandoned)
-    answered_today: int = 0
-    answered_in_target_today: int = 0
-    abandoned_today: int = 0
+    answered_today: int
+    answered_in_target_today: int
+    abandoned_today: int
 
     @property
     def service_level_today(self) -> float | None:
@@ -485,73 +483,62 @@ class QueueStats:
         return round(100 * self.answered_in_target_today / handled, 1) if handled else None
 
 
-async def queue_stats(work: Work, tenant: Tenant) -> list[QueueStats]:
-    """Live numbers of every queue of the tenant (the wallboard's first row)."""
-    now = utcnow()
-    queues = await repo.queues(work.session, tenant.id)
-    waiting = await repo.waiting(work.session, tenant.id)
-    offered = await repo.offered_counts(work.session, tenant.id)
-    profiles = {p.id: p for p in await repo.profiles(work.session, tenant.id)}
-    agents = await repo.agents(work.session, tenant.id)
-    local = now.astimezone(zone(tenant))
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    today = await repo.realtime_outcomes(
-        work.session, tenant.id, midnight.astimezone(UTC), REALTIME_CHANNELS
+def live_numbers(
+    now: datetime,
+    waiting: list[Interaction],
+    serving: list[Agent],
+    outcomes: list[tuple[repo.Outcome, int]],
+) -> LiveNumbers:
+    """The numbers of some waiting contacts, the agents who could take them and today's
+    outcomes, each with its service-level target in seconds."""
+    oldest = min((r.queued_at for r in waiting if r.queued_at), default=None)
+    answered = [
+        (o.answered_at - o.queued_at).total_seconds() <= target
+        for o, target in outcomes
+        if o.answered_at is not None
+    ]
+    return LiveNumbers(
+        waiting=len(waiting),
+        longest_wait_seconds=int((now - oldest).total_seconds()) if oldest else 0,
+        agents_available=sum(1 for a in serving if a.state == AgentState.AVAILABLE),
+        agents_staffed=sum(1 for a in serving if a.state != AgentState.OFFLINE),
+        answered_today=len(answered),
+        answered_in_target_today=sum(answered),
+        abandoned_today=len(outcomes) - len(answered),
     )
-    made = []
-    for queue in queues:
-        outcomes = today.get(queue.id, [])
-        answered = [(o.queued_at, o.answered_at) for o in outcomes if o.answered_at is not None]
-        mine = [r for r in waiting if r.queue_id == queue.id]
-        oldest = min((r.queued_at for r in mine if r.queued_at), default=None)
-        serving = [
-            a
-            for a in agents
-            if a.profile_id in profiles
-            and any(str(m["queue_id"]) == str(queue.id) for m in profiles[a.profile_id].queues)
-        ]
-        made.append(
-            QueueStats(
-                queue,
-                len(mine),
-                offered.get(queue.id, 0),
-                int((now - oldest).total_seconds()) if oldest else 0,
-                sum(1 for a in serving if a.state == AgentState.AVAILABLE),
-                sum(1 for a in serving if a.state != AgentState.OFFLINE),
-                len(answered),
-                sum(1 for q, a in answered if (a - q).total_seconds() <= queue.sl_seconds),
-                len(outcomes) - len(answered),
-            )
-        )
-    return made
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """A queue right now."""
+
+    queue: Queue
+    offered: int
+    numbers: LiveNumbers
 
 
 @dataclass(frozen=True)
 class ChannelStats:
-    """One channel across the tenant's queues right now, and today's real-time outcomes."""
+    """One channel across the tenant's queues right now."""
 
     channel: str
-    waiting: int
-    longest_wait_seconds: int
-    agents_available: int
-    agents_staffed: int
-    answered_today: int = 0
-    answered_in_target_today: int = 0
-    abandoned_today: int = 0
-
-    @property
-    def service_level_today(self) -> float | None:
-        handled = self.answered_today + self.abandoned_today
-        return round(100 * self.answered_in_target_today / handled, 1) if handled else None
+    numbers: LiveNumbers
 
 
-async def channel_stats(work: Work, tenant: Tenant) -> list[ChannelStats]:
-    """Live numbers per channel (the wallboard's second view): every channel a queue or a
-    routing profile serves, or a contact waits on; each contact counts against its own
-    queue's service-level target."""
+@dataclass(frozen=True)
+class _Floor:
+    """What the wallboard's numbers are made of, read once."""
+
+    now: datetime
+    queues: dict[uuid.UUID, Queue]
+    waiting: list[Interaction]
+    profiles: dict[uuid.UUID, RoutingProfile]
+    staff: list[tuple[Agent, RoutingProfile]]
+    today: dict[uuid.UUID, list[repo.Outcome]]
+
+
+async def _floor(work: Work, tenant: Tenant) -> _Floor:
     now = utcnow()
-    queues = {q.id: q for q in await repo.queues(work.session, tenant.id)}
-    waiting = await repo.waiting(work.session, tenant.id)
     profiles = {p.id: p for p in await repo.profiles(work.session, tenant.id)}
     staff = [
         (a, profiles[a.profile_id])
@@ -562,38 +549,59 @@ async def channel_stats(work: Work, tenant: Tenant) -> list[ChannelStats]:
     today = await repo.realtime_outcomes(
         work.session, tenant.id, midnight.astimezone(UTC), REALTIME_CHANNELS
     )
-    channels = {c for q in queues.values() for c in q.channels}
-    channels |= {c for p in profiles.values() for c, n in p.capacity.items() if n > 0}
-    channels |= {r.channel for r in waiting}
+    return _Floor(
+        now,
+        {q.id: q for q in await repo.queues(work.session, tenant.id)},
+        await repo.waiting(work.session, tenant.id),
+        profiles,
+        staff,
+        today,
+    )
+
+
+async def queue_stats(work: Work, tenant: Tenant) -> list[QueueStats]:
+    """Live numbers of every queue of the tenant (the wallboard's first table)."""
+    floor = await _floor(work, tenant)
+    offered = await repo.offered_counts(work.session, tenant.id)
+    made = []
+    for queue in floor.queues.values():
+        serving = [
+            a for a, p in floor.staff if any(str(m["queue_id"]) == str(queue.id) for m in p.queues)
+        ]
+        numbers = live_numbers(
+            floor.now,
+            [r for r in floor.waiting if r.queue_id == queue.id],
+            serving,
+            [(o, queue.sl_seconds) for o in floor.today.get(queue.id, [])],
+        )
+        made.append(QueueStats(queue, offered.get(queue.id, 0), numbers))
+    return made
+
+
+async def channel_stats(work: Work, tenant: Tenant) -> list[ChannelStats]:
+    """Live numbers per channel (the wallboard's second table): every channel a queue or a
+    routing profile serves, or a contact waits on; each contact counts against its own
+    queue's service-level target."""
+    floor = await _floor(work, tenant)
+    channels = {c for q in floor.queues.values() for c in q.channels}
+    channels |= {c for p in floor.profiles.values() for c, n in p.capacity.items() if n > 0}
+    channels |= {r.channel for r in floor.waiting}
     made = []
     for channel in sorted(channels):
-        mine = [r for r in waiting if r.channel == channel]
-        oldest = min((r.queued_at for r in mine if r.queued_at), default=None)
-        serving = [a for a, profile in staff if profile.capacity.get(channel, 0) > 0]
         outcomes = [
-            (o, queues[queue_id].sl_seconds)
-            for queue_id, rows in today.items()
-            if queue_id in queues
+            (o, floor.queues[queue_id].sl_seconds)
+            for queue_id, rows in floor.today.items()
+            if queue_id in floor.queues
             for o in rows
             if o.channel == channel
         ]
-        answered = [(o, sl) for o, sl in outcomes if o.answered_at is not None]
-        made.append(
-            ChannelStats(
-                channel,
-                len(mine),
-                int((now - oldest).total_seconds()) if oldest else 0,
-                sum(1 for a in serving if a.state == AgentState.AVAILABLE),
-                sum(1 for a in serving if a.state != AgentState.OFFLINE),
-                len(answered),
-                sum(
-                    1
-                    for o, sl in answered
-                    if o.answered_at and (o.answered_at - o.queued_at).total_seconds() <= sl
-                ),
-                len(outcomes) - len(answered),
-            )
+        numbers = live_numbers(
+            floor.now,
+            [r for r in floor.waiting if r.channel == channel],
+            [a for a, p in floor.staff if p.capacity.get(channel, 0) > 0],
+            outcomes,
         )
+        made.append(ChannelStats(channel, numbers))
     return made
 
 

@@ -110,8 +110,8 @@ async def availability(work: Work, tenant: Tenant, settings: WebchatSettings) ->
         return Availability(calendar.is_open(cal, zone(tenant), now), False, None)
     entry = min(stats, key=lambda s: (-s.queue.priority, s.queue.name))  # where chats go
     hours = calendar.is_open(queue_calendar(tenant, entry.queue), zone(tenant), now)
-    available = entry.agents_available
-    ahead = max(entry.waiting + 1 - available, 0)
+    available = entry.numbers.agents_available
+    ahead = max(entry.numbers.waiting + 1 - available, 0)
     estimate = round(ahead * routing.DEFAULT_HANDLE_SECONDS / max(available, 1))
     is_open = hours or available > 0
     return Availability(is_open, is_open and estimate > settings.max_wait_seconds, estimate)
