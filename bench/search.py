@@ -276,10 +276,12 @@ class Outcome:
     wall_seconds: float = 0.0
     vocabulary: int = 0
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # this process's CPU time per search
     found: list[bool] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after the searches
+    load_max: float = 0.0  # the highest 1-minute load average seen while searching
 
 
 async def _set_up(runtime: Runtime, count: int, seed: int) -> uuid.UUID:
@@ -325,7 +327,7 @@ async def _searches(
     for n, query in enumerate(queries(random.Random(args.seed), args.searches)):
         work = runtime.work()
         tenant = await _tenant(work.session, tenant_id)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         found, _ = await articles.search(
             work,
             tenant,
@@ -335,9 +337,12 @@ async def _searches(
             limit=args.limit,
         )
         outcome.seconds.append(time.perf_counter() - start)
+        outcome.cpu.append(time.process_time() - start_cpu)
         await work.session.close()
         outcome.found.append(bool(found))
         outcome.kinds.append(query.kind)
+        if (n + 1) % 1000 == 0:
+            outcome.load_max = max(outcome.load_max, os.getloadavg()[0])
         if (n + 1) % 10_000 == 0:
             print(f"  {n + 1} searches", file=sys.stderr)
         if args.minutes and time.perf_counter() - began > args.minutes * 60:
@@ -546,8 +551,17 @@ def table(outcomes: list[Outcome]) -> str:
     lines += [
         f"{o.backend}: setup {o.setup_seconds:.0f} s, searches {o.wall_seconds:.0f} s, "
         f"{o.vocabulary:,} distinct indexed terms, load average {o.load[0]:.1f} before the "
-        f"searches and {o.load[1]:.1f} after ({os.cpu_count()} cores)"
+        f"searches and {o.load[1]:.1f} after, at most {max(o.load_max, *o.load):.1f} in between "
+        f"({os.cpu_count()} cores)"
         for o in outcomes
+    ]
+    lines += [""]
+    lines += [  # what neighbours on a shared machine do not stretch: the work itself
+        f"{o.backend}: CPU time of this process per search p50 {_ms(percentile(cpu, 0.5))} ms, "
+        f"p90 {_ms(percentile(cpu, 0.9))} ms, p99 {_ms(percentile(cpu, 0.99))} ms"
+        + (" (not counting the database server's)" if o.backend == "postgresql" else "")
+        for o in outcomes
+        for cpu in [sorted(o.cpu)]
     ]
     return "\n".join(lines)
 
