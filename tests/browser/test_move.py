@@ -1,6 +1,7 @@
 """Moving a case to another channel from the desk, in Chromium: a callback promised and called
-off, a callback made "myself" that comes back as a call with the number to dial, and an e-mail
-summary that a real SMTP server receives while the desk shows its delivery."""
+off, a callback made "myself" that comes back as a call with the number to dial, an e-mail
+summary that a real SMTP server receives while the desk shows its delivery, and a transfer to
+a colleague."""
 
 import re
 import time
@@ -128,5 +129,14 @@ def _callbacks_and_summary(browser: Browser, demo: Demo, tmp_path: Path, me: str
             assert "loan rate" in mail.message.get_body(("plain",)).get_content()
         finally:
             demo.api("DELETE", "/email")
+
+    # handed to a colleague: it leaves this desk and is offered to her
+    julia = _user_id(demo, WRITTEN)
+    _state(demo, julia, "available")
+    panel.get_by_label("Transfer to").select_option(label="Julia Lewandowska")
+    panel.get_by_role("button", name="Transfer", exact=True).click()
+    expect(panel).to_have_count(0)
+    routed = demo.api("GET", f"/interactions/{landed['interaction_id']}/routing")
+    assert (routed["status"], routed["agent_id"]) == ("offered", julia)
     _state(demo, me, "offline")
     watched.assert_clean()

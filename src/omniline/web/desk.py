@@ -5,6 +5,7 @@ reasons, canned responses, the texts in the agent's language) as JSON; everythin
 through the same API and WebSocket any client uses, so the server checks every action.
 """
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -16,10 +17,11 @@ from omniline.auth import service as auth
 from omniline.auth.permissions import Permission
 from omniline.auth.service import TenantAccess
 from omniline.journal.work import Work
-from omniline.models import ContactReason
+from omniline.models import ContactReason, Tenant
 from omniline.reasons import service as reasons
 from omniline.routing import service as routing
 from omniline.tenants.service import tenant_setting
+from omniline.users.service import list_members
 from omniline.web import i18n
 from omniline.web.staff import PersonDep, StaffDep, staff_form_token
 from omniline.web.templating import render
@@ -43,7 +45,8 @@ SCRIPT_TEXTS = (
     "Offer a callback", "E-mail summary", "When (empty: as soon as possible)", "Number",
     "the customer's number on file", "I will call back myself", "Note for the call",
     "Schedule the callback", "Callback scheduled", "Callback", "Cancel", "Callback cancelled",
-    "Call the customer back on", "To", "Subject", "Text", "Send the e-mail",
+    "Call the customer back on", "To", "Subject", "Text", "Send the e-mail", "Transfer to",
+    "Queues", "Colleagues",
 )  # fmt: skip
 
 
@@ -55,6 +58,19 @@ def _reason_rows(rows: list[ContactReason]) -> list[dict[str, Any]]:
         label = f"{parent.name} / {row.name}" if parent else row.name
         made.append({"code": row.code, "label": label, "id": str(row.id)})
     return sorted(made, key=lambda r: r["label"])
+
+
+async def _colleagues(work: Work, tenant: Tenant, me: uuid.UUID) -> list[dict[str, str]]:
+    """The other agents routing knows (with a profile), to hand a contact to."""
+    names = {user.id: user.name for user, _role in await list_members(work, tenant)}
+    return sorted(
+        (
+            {"id": str(view.agent.user_id), "name": names[view.agent.user_id]}
+            for view in await routing.agent_views(work, tenant)
+            if view.agent.profile_id and view.agent.user_id != me and view.agent.user_id in names
+        ),
+        key=lambda c: c["name"],
+    )
 
 
 async def desk_data(work: Work, access: TenantAccess, language: str) -> dict[str, Any]:
@@ -75,6 +91,7 @@ async def desk_data(work: Work, access: TenantAccess, language: str) -> dict[str
             {"id": str(q.id), "name": q.name}
             for q in await routing.list_queues(work.session, tenant.id)
         ],
+        "colleagues": await _colleagues(work, tenant, user.id),
         "canned": list(tenant_setting(tenant, "canned_responses") or []),
         "can": {
             "reveal": any(

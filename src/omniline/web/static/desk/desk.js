@@ -175,8 +175,11 @@ export function startDesk(root, data, hooks = {}) {
     const internal = el("input", { type: "checkbox", name: "internal" });
     const attach = el("input", { type: "file", name: "file", "aria-label": T("Attach a file"), accept: "image/png,image/jpeg,application/pdf,text/plain" });
     const status = el("p", { role: "status", class: "muted" });
-    const queue = el("select", { name: "queue", "aria-label": T("Transfer to queue") },
-      ...data.queues.map((q) => el("option", { value: q.id, text: q.name })));
+    const queue = el("select", { name: "queue", "aria-label": T("Transfer to") },
+      el("optgroup", { label: T("Queues") },
+        ...data.queues.map((q) => el("option", { value: `queue:${q.id}`, text: q.name }))),
+      data.colleagues.length ? el("optgroup", { label: T("Colleagues") },
+        ...data.colleagues.map((c) => el("option", { value: `agent:${c.id}`, text: c.name }))) : null);
     const moving = data.can.transfer ? moveBox(row, status) : null;
     const node = el("section", { class: "conversation", role: "tabpanel", "data-interaction": row.id },
       el("div", { class: "thread" },
@@ -470,9 +473,9 @@ export function startDesk(root, data, hooks = {}) {
 
   async function transfer(id) {
     const conv = convs.get(id);
-    const queueId = conv.node.querySelector("select[name=queue]").value;
-    try {
-      await api("POST", `/interactions/${id}/transfer`, { queue_id: queueId });
+    const [kind, target] = conv.node.querySelector("select[name=queue]").value.split(":");
+    try {  // to a queue (it waits there anew) or offered to a colleague
+      await api("POST", `/interactions/${id}/transfer`, kind === "agent" ? { agent_id: target } : { queue_id: target });
       closeConversation(id);
     } catch (error) {
       say(conv.node.querySelector('[role="status"]'), error.message);
