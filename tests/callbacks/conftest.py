@@ -14,8 +14,8 @@ import pytest
 from omniline.kit.clock import set_clock
 from omniline.runtime import Runtime
 from tests.conftest import World
+from tests.routing.test_service import Desk
 
-TENANT = "/api/v1/tenants/acme"
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
 PHONE = "+442079460958"
 
@@ -38,29 +38,17 @@ def clock() -> Iterator[Clock]:
         set_clock(None)
 
 
-class Center:
+class Center(Desk):
     """The test's view of the tenant: set it up, act as people, run due jobs."""
 
     def __init__(
         self, client: httpx.AsyncClient, world: World, runtime: Runtime, clock: Clock
     ) -> None:
-        self.client, self.world, self.runtime, self.clock = client, world, runtime, clock
-        self.counter = 0
+        super().__init__(client, world, runtime)
+        self.clock = clock
 
     def user(self, who: str) -> str:
         return str(self.world.users[who].id)
-
-    async def call(self, method: str, path: str, who: str = "admin", **kw: Any) -> httpx.Response:
-        response = await self.client.request(
-            method, TENANT + path, headers=self.world.auth(who), **kw
-        )
-        await self.runtime.router.settle()
-        return response
-
-    async def ok(self, method: str, path: str, who: str = "admin", **kw: Any) -> Any:
-        response = await self.call(method, path, who, **kw)
-        assert response.status_code in (200, 201), response.text
-        return response.json()
 
     async def set_up(self, *, calendar: dict[str, Any] | None = None) -> dict[str, Any]:
         """A voice queue served by the agent and the supervisor (both available)."""

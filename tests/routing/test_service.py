@@ -47,7 +47,7 @@ class Desk:
         self.client, self.world, self.runtime = client, world, runtime
         self.counter = 0
 
-    async def call(self, method: str, path: str, who: str, **kw: Any) -> httpx.Response:
+    async def call(self, method: str, path: str, who: str = "admin", **kw: Any) -> httpx.Response:
         response = await self.client.request(
             method, TENANT + path, headers=self.world.auth(who), **kw
         )

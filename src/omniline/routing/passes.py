@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +49,7 @@ from omniline.models import (
 from omniline.routing import calendar, engine
 from omniline.routing import repository as repo
 from omniline.routing.table import RoutingTable
+from omniline.tenants.service import zone
 
 log = logging.getLogger(__name__)
 S = InteractionStatus
@@ -112,10 +112,6 @@ class _Config:
             if fitting:
                 return min(fitting, key=lambda q: (-q.priority, q.name))
         return min(serving, key=lambda q: (-q.priority, q.name)) if serving else None
-
-
-def zone(tenant: Tenant) -> ZoneInfo:
-    return ZoneInfo(tenant.timezone or "UTC")
 
 
 def queue_calendar(tenant: Tenant, queue: Queue) -> calendar.Calendar:

@@ -37,9 +37,9 @@ from omniline.routing.passes import (
     requeue,
     set_agent_state,
     to_agent,
-    zone,
 )
 from omniline.routing.passes import entry_queue as passes_entry_queue
+from omniline.tenants.service import zone
 
 S = InteractionStatus
 DEFAULT_BREAK_REASONS = ("lunch", "break", "training", "meeting", "coaching", "personal")
@@ -440,8 +440,7 @@ async def _staffed(work: Work, tenant: Tenant, queue: Queue, channel: str) -> in
     profiles = {
         p.id
         for p in await repo.profiles(work.session, tenant.id)
-        if p.capacity.get(channel, 0) > 0
-        and any(str(m["queue_id"]) == str(queue.id) for m in p.queues)
+        if p.capacity.get(channel, 0) > 0 and takes(p, queue)
     }
     return sum(
         1
@@ -565,9 +564,7 @@ async def queue_stats(work: Work, tenant: Tenant) -> list[QueueStats]:
     offered = await repo.offered_counts(work.session, tenant.id)
     made = []
     for queue in floor.queues.values():
-        serving = [
-            a for a, p in floor.staff if any(str(m["queue_id"]) == str(queue.id) for m in p.queues)
-        ]
+        serving = [a for a, p in floor.staff if takes(p, queue)]
         numbers = live_numbers(
             floor.now,
             [r for r in floor.waiting if r.queue_id == queue.id],
@@ -630,9 +627,12 @@ async def serves_queue(work: Work, tenant: Tenant, user_id: uuid.UUID, queue: Qu
     if agent is None or agent.profile_id is None:
         return False
     profile = await repo.get_profile(work.session, tenant.id, agent.profile_id)
-    return profile is not None and any(
-        str(m.get("queue_id")) == str(queue.id) for m in profile.queues
-    )
+    return profile is not None and takes(profile, queue)
+
+
+def takes(profile: RoutingProfile, queue: Queue) -> bool:
+    """Whether a routing profile takes the queue's contacts."""
+    return any(str(m.get("queue_id")) == str(queue.id) for m in profile.queues)
 
 
 def queue_callback(

@@ -42,6 +42,11 @@ def check_slug(slug: str) -> str:
     return slug
 
 
+def zone(tenant: Tenant) -> zoneinfo.ZoneInfo:
+    """The tenant's time zone (checked when it is saved)."""
+    return zoneinfo.ZoneInfo(tenant.timezone or "UTC")
+
+
 def check_timezone(name: str) -> str:
     """An IANA time zone name such as Europe/Warsaw."""
     try:

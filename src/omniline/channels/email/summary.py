@@ -9,7 +9,6 @@ import html
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
 
@@ -32,10 +31,10 @@ from omniline.models import (
     Tenant,
     User,
 )
+from omniline.tenants import service as tenants
 
 # a conversation longer than this is summarised by its first messages
 MESSAGE_LIMIT = 1000
-_UTC = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +188,7 @@ async def summary_text(work: Work, tenant: Tenant, customer: Customer, source: I
     )
     shown = [m for m in rows[:MESSAGE_LIMIT] if _public(m)]
     names = await _agent_names(work, shown)
-    zone = _zone(tenant.timezone)
+    zone = tenants.zone(tenant)
     greeting = f"Hello {customer.display_name}," if customer.display_name else "Hello,"
     lines = [greeting, "", f"thank you for contacting {tenant.name}. Here is what we said:", ""]
     lines += _transcript(shown, names, tenant.name, zone)
@@ -252,10 +251,3 @@ def _plain(message: Message) -> str:
     if files:
         text = (text + "\n" if text else "") + "\n".join(f"[file: {f}]" for f in files)
     return text.strip()
-
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return _UTC

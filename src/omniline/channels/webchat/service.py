@@ -53,7 +53,8 @@ from omniline.realtime.signals import Signal, Signals
 from omniline.reasons import service as reasons
 from omniline.routing import calendar
 from omniline.routing import service as routing
-from omniline.routing.passes import queue_calendar, zone
+from omniline.routing.passes import queue_calendar
+from omniline.tenants.service import zone
 
 FORM_CHANNEL = "webform"
 CALLBACK_CHANNEL = "callback"

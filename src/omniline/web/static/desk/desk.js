@@ -2,7 +2,7 @@
 // Everything goes through the public API and the tenant's WebSocket; the server checks rights.
 // Data from people is only ever put into the page with textContent.
 
-import { el, tenantApi } from "../staff/common.js";
+import { el, say, tenantApi } from "../staff/common.js";
 import { callbackCall, callbackForm, summaryForm } from "./move.js";
 
 const MINE = new Set(["active", "held", "ended"]);
@@ -28,11 +28,6 @@ export function startDesk(root, data, hooks = {}) {
 
   const api = tenantApi(data.tenant);
   const mover = { api, T, me: ME, canReveal: data.can.reveal };
-
-  function say(node, message, kind = "error") {
-    node.textContent = message;
-    node.className = kind;
-  }
 
   // --- state ---------------------------------------------------------------------------
 

@@ -3,12 +3,7 @@
 // in the same case). Both go through the public API, which checks the agent's rights; data
 // from people is only ever put into the page as text.
 
-import { el } from "../staff/common.js";
-
-function say(node, message, kind = "error") {
-  node.textContent = message;
-  node.className = kind;
-}
+import { el, say } from "../staff/common.js";
 
 // `desk`: { api, T, me, canReveal }; `conv`: the conversation; `status`: its status line
 export function callbackForm(desk, conv, status) {

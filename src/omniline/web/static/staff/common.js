@@ -14,6 +14,12 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// A status line says something: an error by default, or "ok".
+export function say(node, message, kind = "error") {
+  node.textContent = message;
+  node.className = kind;
+}
+
 // A caller of one tenant's API: JSON in and out, errors as their message.
 export function tenantApi(tenant) {
   const base = `/api/v1/tenants/${tenant}`;
