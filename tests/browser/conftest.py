@@ -111,6 +111,30 @@ def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[De
         log.close()
 
 
+CHOSEN_STATES = ("available", "break", "offline")  # what a person can set
+
+
+@pytest.fixture(autouse=True)
+def agents_as_they_were(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each browser test the demo's agents are back in the states they had before it.
+    The tests share one demo: an agent a test left available, whose page is gone, would be
+    offered the next test's contacts and let them time out (to "not responding"), taking the
+    contacts and the agent away from the tests after it. Only for tests that use the demo."""
+    if "demo" not in request.fixturenames:
+        yield
+        return
+    demo: Demo = request.getfixturevalue("demo")
+    before = demo.api("GET", "/agents")
+    yield
+    now = {a["user_id"]: a for a in demo.api("GET", "/agents")}
+    for agent in before:
+        state = agent["state"] if agent["state"] in CHOSEN_STATES else "offline"
+        reason = agent["reason"] if state == "break" else None
+        if (now[agent["user_id"]]["state"], now[agent["user_id"]]["reason"]) != (state, reason):
+            body = {"state": state, "reason": reason}
+            demo.api("PUT", f"/agents/{agent['user_id']}/state", json=body)
+
+
 @pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator[Browser]:
     # per module: while Playwright's sync API is open, its event loop runs in this thread,

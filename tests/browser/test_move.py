@@ -32,13 +32,8 @@ def test_a_callback_and_an_e_mail_summary_from_the_desk(
     browser: Browser, demo: Demo, tmp_path: Path
 ) -> None:
     written, me = _user_id(demo, WRITTEN), _user_id(demo, AGENT)
-    before = demo.api("GET", f"/agents/{written}")
-    _state(demo, written, "offline")
-    try:
-        _callbacks_and_summary(browser, demo, tmp_path, me)
-    finally:
-        back = {"state": before["state"], "reason": before["reason"]}
-        demo.api("PUT", f"/agents/{written}/state", json=back)
+    _state(demo, written, "offline")  # back as it was after the test (agents_as_they_were)
+    _callbacks_and_summary(browser, demo, tmp_path, me)
 
 
 def _callbacks_and_summary(browser: Browser, demo: Demo, tmp_path: Path, me: str) -> None:
