@@ -28,6 +28,7 @@ from omniline.customers.endpoints import router as customers_router
 from omniline.files.endpoints import router as files_router
 from omniline.inbound.endpoints import router as inbound_router
 from omniline.interactions.endpoints import router as interactions_router
+from omniline.kit import memory
 from omniline.kit.errors import PayloadTooLarge
 from omniline.knowledge.endpoints import router as knowledge_router
 from omniline.portal.endpoints import router as portal_router
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start(worker=settings.worker_in_process)
+        memory.settle()
         try:
             yield
         finally:

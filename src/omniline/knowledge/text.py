@@ -564,10 +564,16 @@ class _Tokens:
     terms: tuple[frozenset[str], ...]
 
 
-# Search shows the same popular articles again and again, so a text's tokens are kept: about
-# 5 kB for 200 words (token strings interned, places in arrays), against 0.2-0.3 ms to find
-# them again.
-@lru_cache(maxsize=1024)
+# Search shows the same popular articles again and again, so the texts of the last SNIPPET_TEXTS
+# articles shown are kept with their tokens: about 10 kB a text with its HTML and plain text
+# (1.4 kB of HTML in the bench; token strings interned, places in arrays), so up to about
+# 80 MB a process, against 0.3-0.8 ms to find them again. Replaying 20,000 bench searches
+# (10,000 articles, behind the cache of recent results): 5.3 texts to analyse a search with
+# 1,024 kept, 2.5 with 4,096, 0.6 with 8,192.
+SNIPPET_TEXTS = 8192
+
+
+@lru_cache(maxsize=SNIPPET_TEXTS)
 def _tokens_of(text: str, language: str | None) -> _Tokens | None:
     """`split` cuts the text into gaps and tokens, and their lengths add up to the places, all
     in C; only the distinct tokens are analysed. None when a token is words joined by dots or
@@ -781,7 +787,7 @@ class _TextParser(HTMLParser):
             self.pieces.append(data)
 
 
-@lru_cache(maxsize=1024)  # search shows the same popular articles again and again
+@lru_cache(maxsize=SNIPPET_TEXTS)  # search shows the same popular articles again and again
 def plain_text(html_text: str) -> str:
     """The readable text of an HTML fragment: block elements end lines, scripts, styles and
     other hidden content are dropped, entities decoded, white space tidied."""
