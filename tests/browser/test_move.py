@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import Demo, open_page, screenshot
-from tests.browser.test_desk import log_in
+from tests.browser.test_desk import log_in, offer_of
 from tests.channels.email.smtp import make_certificates, serving
 
 AGENT = "agent4@demo.bank"  # the demo's specialist: calls and written contacts
@@ -50,8 +50,7 @@ def _callbacks_and_summary(browser: Browser, demo: Demo, tmp_path: Path, me: str
             "sender": {"name": "Lena", "identities": [{"kind": "email", "value": email}]},
         },
     )  # fmt: skip
-    offer = page.locator(f'.offer[data-interaction="{landed["interaction_id"]}"]')
-    offer.get_by_role("button", name="Accept").click(timeout=20_000)
+    offer_of(page, landed["interaction_id"]).get_by_role("button", name="Accept").click()
     panel = page.locator(f'.conversation[data-interaction="{landed["interaction_id"]}"]')
     status = panel.locator('.thread > [role="status"]')
 
