@@ -3,8 +3,10 @@
 import re
 import time
 import uuid
+from contextlib import suppress
 
 from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from omniline.demo import DEMO_PASSWORD
 from tests.browser.conftest import Demo, open_page, screenshot
@@ -40,7 +42,8 @@ def offer_of(page: Page, interaction_id: str, seconds: float = 30) -> Locator:
             expect(offer).to_be_visible()
             return offer
         if others.count():
-            others.first.get_by_role("button", name="Decline").click()
+            with suppress(PlaywrightTimeout):  # it may be gone meanwhile (timed out, taken back)
+                others.first.get_by_role("button", name="Decline").click(timeout=2_000)
         time.sleep(0.2)
     raise AssertionError(f"no offer of {interaction_id} within {seconds} s")
 
