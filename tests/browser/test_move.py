@@ -124,13 +124,23 @@ def _callbacks_and_summary(browser: Browser, demo: Demo, tmp_path: Path, me: str
         finally:
             demo.api("DELETE", "/email")
 
-    # handed to a colleague: it leaves this desk and is offered to her
+    # handed to a colleague: it leaves this desk and is offered to her. For the while she
+    # serves no queue: contacts the demo's story or earlier tests left waiting would be
+    # offered to her as soon as she is available and could take her free capacity first.
     julia = _user_id(demo, WRITTEN)
-    _state(demo, julia, "available")
-    panel.get_by_label("Transfer to").select_option(label="Julia Lewandowska")
-    panel.get_by_role("button", name="Transfer", exact=True).click()
-    expect(panel).to_have_count(0)
-    routed = demo.api("GET", f"/interactions/{landed['interaction_id']}/routing")
-    assert (routed["status"], routed["agent_id"]) == ("offered", julia)
+    her_profile = demo.api("GET", f"/agents/{julia}")["profile_id"]
+    direct_only = {"name": f"Transfers only {uuid.uuid4().hex[:6]}", "queues": [],
+                   "capacity": {"webform": 1}}  # fmt: skip
+    quiet = demo.api("POST", "/routing-profiles", json=direct_only)
+    demo.api("PATCH", f"/agents/{julia}", json={"profile_id": quiet["id"]})
+    try:
+        _state(demo, julia, "available")
+        panel.get_by_label("Transfer to").select_option(label="Julia Lewandowska")
+        panel.get_by_role("button", name="Transfer", exact=True).click()
+        expect(panel).to_have_count(0)
+        routed = demo.api("GET", f"/interactions/{landed['interaction_id']}/routing")
+        assert (routed["status"], routed["agent_id"]) == ("offered", julia)
+    finally:
+        demo.api("PATCH", f"/agents/{julia}", json={"profile_id": her_profile})
     _state(demo, me, "offline")
     watched.assert_clean()
