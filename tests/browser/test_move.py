@@ -126,18 +126,21 @@ def _callbacks_and_summary(browser: Browser, demo: Demo, tmp_path: Path, me: str
 
     # handed to a colleague: it leaves this desk and is offered to her. For the while she
     # serves no queue: contacts the demo's story or earlier tests left waiting would be
-    # offered to her as soon as she is available and could take her free capacity first.
+    # offered to her as soon as she is available, and her room for web forms is ample.
     julia = _user_id(demo, WRITTEN)
     her_profile = demo.api("GET", f"/agents/{julia}")["profile_id"]
     direct_only = {"name": f"Transfers only {uuid.uuid4().hex[:6]}", "queues": [],
-                   "capacity": {"webform": 1}}  # fmt: skip
+                   "capacity": {"webform": 20}}  # fmt: skip
     quiet = demo.api("POST", "/routing-profiles", json=direct_only)
     demo.api("PATCH", f"/agents/{julia}", json={"profile_id": quiet["id"]})
     try:
         _state(demo, julia, "available")
         panel.get_by_label("Transfer to").select_option(label="Julia Lewandowska")
         panel.get_by_role("button", name="Transfer", exact=True).click()
-        expect(panel).to_have_count(0)
+        try:
+            expect(panel).to_have_count(0, timeout=15_000)
+        except AssertionError as failed:  # say what the desk said
+            raise AssertionError(f"the desk says: {status.text_content()}") from failed
         routed = demo.api("GET", f"/interactions/{landed['interaction_id']}/routing")
         assert (routed["status"], routed["agent_id"]) == ("offered", julia)
     finally:
