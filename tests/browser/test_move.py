@@ -33,10 +33,12 @@ def test_a_callback_and_an_e_mail_summary_from_the_desk(
 ) -> None:
     written, me = _user_id(demo, WRITTEN), _user_id(demo, AGENT)
     _state(demo, written, "offline")  # back as it was after the test (agents_as_they_were)
-    _callbacks_and_summary(browser, demo, tmp_path, me)
+    _callbacks_and_summary(browser, demo, tmp_path, me, written)
 
 
-def _callbacks_and_summary(browser: Browser, demo: Demo, tmp_path: Path, me: str) -> None:
+def _callbacks_and_summary(
+    browser: Browser, demo: Demo, tmp_path: Path, me: str, julia: str
+) -> None:
     watched = open_page(browser, locale="en-GB")
     page = watched.page
     log_in(page, demo.url, AGENT)
@@ -127,7 +129,6 @@ def _callbacks_and_summary(browser: Browser, demo: Demo, tmp_path: Path, me: str
     # handed to a colleague: it leaves this desk and is offered to her. For the while she
     # serves no queue: contacts the demo's story or earlier tests left waiting would be
     # offered to her as soon as she is available, and her room for web forms is ample.
-    julia = _user_id(demo, WRITTEN)
     her_profile = demo.api("GET", f"/agents/{julia}")["profile_id"]
     direct_only = {"name": f"Transfers only {uuid.uuid4().hex[:6]}", "queues": [],
                    "capacity": {"webform": 20}}  # fmt: skip
