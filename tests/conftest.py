@@ -91,9 +91,15 @@ async def db_url(
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    """Settings of a test installation (dev mode; the test runs jobs itself)."""
+    """Settings of a test installation (dev mode; the test runs jobs itself; the SMTP servers
+    and webhooks the tests run listen on loopback, which the installation allows explicitly)."""
     return Settings(
-        database_url=db_url, data_dir=tmp_path, dev=True, worker_in_process=False, redis_url=None
+        database_url=db_url,
+        data_dir=tmp_path,
+        dev=True,
+        worker_in_process=False,
+        redis_url=None,
+        egress_allow="loopback",
     )
 
 

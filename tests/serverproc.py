@@ -21,7 +21,9 @@ def free_port() -> int:
 
 def server_env(data_dir: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMNILINE_")}
-    env.update(OMNILINE_DEV="1", OMNILINE_DATA_DIR=str(data_dir), **extra)
+    # the test's own SMTP servers and webhooks listen on loopback: allowed explicitly
+    env.update(OMNILINE_DEV="1", OMNILINE_DATA_DIR=str(data_dir), OMNILINE_EGRESS_ALLOW="loopback")
+    env.update(extra)
     if database_url:
         env["OMNILINE_DATABASE_URL"] = database_url
     return env

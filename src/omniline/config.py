@@ -3,7 +3,10 @@
 from functools import cached_property
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from omniline.kit.egress import EgressPolicy
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 
@@ -29,6 +32,21 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 25_000_000  # file uploads (article import: zips up to 20 MB)
     # the address customers reach this installation at (links sent to them); else the request's
     public_url: str | None = None
+    # where connections a tenant configures (SMTP servers, webhooks...) may go besides public
+    # addresses: range names (loopback, private, link-local, shared) and networks, e.g.
+    # "loopback" or "10.20.0.0/16, 192.168.5.7"; empty: public addresses only
+    egress_allow: str = ""
+
+    @field_validator("egress_allow")
+    @classmethod
+    def _egress(cls, value: str) -> str:
+        EgressPolicy.parse(value)  # refuse a mistyped setting at start, not at the first send
+        return value
+
+    @cached_property
+    def egress(self) -> EgressPolicy:
+        """The egress policy the settings describe."""
+        return EgressPolicy.parse(self.egress_allow)
 
     @cached_property
     def db_url(self) -> str:

@@ -43,7 +43,7 @@ class Runtime:
         engine = make_engine(settings.db_url, synchronous=settings.sqlite_synchronous)
         sessions = make_sessionmaker(engine)
         bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else LocalBus()
-        channels = channels or default_registry()
+        channels = channels or default_registry(settings.egress)
         worker = Worker(sessions, {}, poll_seconds=settings.worker_poll_seconds)
         runtime = cls(settings, engine, sessions, bus, Hub(sessions), channels, worker)
         runtime.router = Router(partial(runtime.work, route=False))

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from omniline.auth import service as auth
 from omniline.auth.service import Principal, TenantAccess
 from omniline.journal.work import Work
+from omniline.kit.egress import EgressPolicy
 from omniline.kit.errors import Unauthorized
 from omniline.models import Tenant
 
@@ -24,6 +25,14 @@ def get_runtime(request: Request) -> "Runtime":
     """The installation's runtime."""
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+def get_egress(request: Request) -> EgressPolicy:
+    """Where this installation connects on a tenant's behalf (its egress policy)."""
+    return get_runtime(request).settings.egress
+
+
+EgressDep = Annotated[EgressPolicy, Depends(get_egress)]
 
 
 def public_root(request: Request) -> str:

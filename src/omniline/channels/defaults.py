@@ -5,13 +5,14 @@ from omniline.channels.email.adapter import EmailChannel
 from omniline.channels.fake.adapter import FakeChannel
 from omniline.channels.registry import ChannelRegistry
 from omniline.channels.webchat.adapter import WebchatChannel
+from omniline.kit.egress import EgressPolicy
 
 
-def default_registry() -> ChannelRegistry:
-    """A registry with every shipped adapter."""
+def default_registry(egress: EgressPolicy) -> ChannelRegistry:
+    """A registry with every shipped adapter; those that connect out obey `egress`."""
     registry = ChannelRegistry()
-    registry.register(ApiChannel())
-    registry.register(EmailChannel())
+    registry.register(ApiChannel(egress))
+    registry.register(EmailChannel(egress))
     registry.register(FakeChannel())
     registry.register(WebchatChannel())
     return registry

@@ -93,6 +93,8 @@ def serve(
 
     if demo or dev:
         os.environ["OMNILINE_DEV"] = "1"
+    if demo:  # a mail sink or webhook receiver to try the demo with runs on this machine
+        os.environ.setdefault("OMNILINE_EGRESS_ALLOW", "loopback")
     settings = Settings()
     try:
         settings.check_secure()

@@ -80,7 +80,12 @@ async def post_webhook(request: Request, tenant: str, account: str) -> list[Inbo
         try:
             adapter.verify(config, _headers(request), body)
         except VerificationFailed as exc:
-            raise Unauthorized(f"the webhook signature does not check out: {exc}") from exc
+            failure_id = await _keep(request, work, config, f"not verified: {exc}", body)
+            raise Unauthorized(
+                f"the webhook signature does not check out: {exc} (the request was kept as "
+                f"failure {failure_id})",
+                failure_id=str(failure_id),
+            ) from exc
         messages = await _parse(request, work, adapter, config)
         return [await _accept(request, work, tenant_row.id, m) for m in messages]
     finally:
@@ -116,18 +121,25 @@ async def _parse(
     try:
         return adapter.parse(account, _headers(request), body)
     except ParseFailed as exc:
-        failure_id = await store_failure(
-            work,
-            tenant_id=account.tenant_id,
-            channel=account.name,
-            error=str(exc),
-            content_type=request.headers.get("content-type"),
-            payload=body,
-        )
+        failure_id = await _keep(request, work, account, str(exc), body)
         raise InvalidInput(
             f"the payload could not be read ({exc}); it was kept as failure {failure_id}",
             failure_id=str(failure_id),
         ) from exc
+
+
+async def _keep(
+    request: Request, work: Work, account: AccountConfig, error: str, body: bytes
+) -> uuid.UUID:
+    """Store a payload that was refused or could not be read, as it arrived."""
+    return await store_failure(
+        work,
+        tenant_id=account.tenant_id,
+        channel=account.name,
+        error=error,
+        content_type=request.headers.get("content-type"),
+        payload=body,
+    )
 
 
 async def _accept(

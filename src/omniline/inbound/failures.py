@@ -1,4 +1,5 @@
-"""Payloads that could not be handled are stored and reported, never dropped."""
+"""Payloads that could not be handled are stored and reported, never dropped: the bytes as
+received (a payload that is not UTF-8 or not JSON is exactly what someone must look at)."""
 
 import uuid
 
@@ -6,6 +7,7 @@ from omniline.journal.work import Work
 from omniline.kit.ids import new_id
 from omniline.models import InboundFailure
 
+# above the request body limit (settings.max_body_bytes): what arrives is kept whole
 MAX_STORED = 2_000_000
 
 
@@ -18,14 +20,15 @@ async def store_failure(
     content_type: str | None,
     payload: bytes,
 ) -> uuid.UUID:
-    """Keep a payload that failed: drop what the work had pending, store and commit it."""
+    """Keep a payload that failed or was refused: drop what the work had pending, store and
+    commit it."""
     row = InboundFailure(
         id=new_id(),
         tenant_id=tenant_id,
         channel=channel[:64],
-        error=error[:4000],
+        error=error.replace("\x00", "\\x00")[:4000],  # text columns take no NUL on PostgreSQL
         content_type=(content_type or "")[:200],
-        payload=payload[:MAX_STORED].decode("utf-8", errors="replace"),
+        payload=bytes(payload[:MAX_STORED]),
     )
     await work.rollback()
     work.session.add(row)

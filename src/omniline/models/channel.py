@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omniline.kit.types import JSONDoc, UTCDateTime
@@ -35,5 +35,6 @@ class InboundFailure(IdMixin, CreatedMixin, Base):
     channel: Mapped[str] = mapped_column(String(64))
     error: Mapped[str] = mapped_column(Text)
     content_type: Mapped[str | None] = mapped_column(String(200))
-    payload: Mapped[str] = mapped_column(Text)
+    # the bytes as received: a payload that is not UTF-8 or JSON is what must be looked at
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,9 +8,12 @@ import pytest
 from omniline.channels.base import AccountConfig, OutboundMessage, SendFailed
 from omniline.channels.email.adapter import EmailChannel
 from omniline.customers.service import IdentityClaim
+from omniline.kit.egress import EgressPolicy
 from tests.channels.email.smtp import PASSWORD, USER, Certificates, free_port, serving
 
 TENANT = uuid.uuid4()
+# the test's servers listen on loopback, which an installation must allow explicitly
+LOOPBACK = EgressPolicy.parse("loopback")
 
 
 def account(port: int, security: str, **changes: Any) -> AccountConfig:
@@ -40,7 +43,7 @@ def outbound(*recipients: IdentityClaim) -> OutboundMessage:
 
 
 async def test_tls_from_the_first_byte(certificates: Certificates) -> None:
-    adapter = EmailChannel(tls_context=certificates.client_context())
+    adapter = EmailChannel(LOOPBACK, tls_context=certificates.client_context())
     message = outbound(
         IdentityClaim("phone", "+447700900123"),
         IdentityClaim("email", "a@b.test"),
@@ -58,7 +61,7 @@ async def test_tls_from_the_first_byte(certificates: Certificates) -> None:
 
 async def test_a_relay_without_encryption_or_login(certificates: Certificates) -> None:
     with serving(certificates, "none") as server:
-        await EmailChannel().send(account(server.port, "none"), outbound())
+        await EmailChannel(LOOPBACK).send(account(server.port, "none"), outbound())
 
     [mail] = server.mailbox.received
     assert (mail.tls, mail.login) == (False, None)
@@ -66,7 +69,7 @@ async def test_a_relay_without_encryption_or_login(certificates: Certificates) -
 
 async def test_an_untrusted_certificate_is_not_tried_again(certificates: Certificates) -> None:
     with serving(certificates, "tls") as server, pytest.raises(SendFailed) as failed:
-        await EmailChannel().send(account(server.port, "tls"), outbound())
+        await EmailChannel(LOOPBACK).send(account(server.port, "tls"), outbound())
 
     assert failed.value.retry is False
     assert "certificate" in str(failed.value).lower()
@@ -74,7 +77,7 @@ async def test_an_untrusted_certificate_is_not_tried_again(certificates: Certifi
 
 
 async def test_a_server_without_starttls_is_not_tried_again(certificates: Certificates) -> None:
-    adapter = EmailChannel(tls_context=certificates.client_context())
+    adapter = EmailChannel(LOOPBACK, tls_context=certificates.client_context())
     with serving(certificates, "none") as server, pytest.raises(SendFailed) as failed:
         await adapter.send(account(server.port, "starttls"), outbound())
 
@@ -84,14 +87,14 @@ async def test_a_server_without_starttls_is_not_tried_again(certificates: Certif
 
 async def test_an_unreachable_server_is_tried_again() -> None:
     with pytest.raises(SendFailed) as failed:
-        await EmailChannel().send(account(free_port(), "starttls"), outbound())
+        await EmailChannel(LOOPBACK).send(account(free_port(), "starttls"), outbound())
 
     assert failed.value.retry is True
     assert "cannot reach the SMTP server 127.0.0.1:" in str(failed.value)
 
 
 async def test_nothing_to_send_to_and_broken_settings_are_not_tried_again() -> None:
-    adapter = EmailChannel()
+    adapter = EmailChannel(LOOPBACK)
     with pytest.raises(SendFailed) as no_address:
         await adapter.send(account(25, "none"), outbound(IdentityClaim("phone", "+447700900123")))
     with pytest.raises(SendFailed) as broken:

@@ -71,20 +71,28 @@ async def test_the_webhook_also_answers_by_tenant_id_and_takes_a_list(
     assert await count(runtime, Message) == 2
 
 
-async def test_a_wrong_signature_is_refused_and_nothing_is_stored(
+async def test_a_wrong_signature_is_refused_and_the_request_is_kept(
     runtime: Runtime, client: httpx.AsyncClient, acme: Tenant
 ) -> None:
     body, _ = signed({"id": "f-1", "from": "user-42", "text": "hi"})
+    refused = []
     for signature in ("0" * 64, "", "not even hex"):
         response = await client.post(HOOK, content=body, headers={"X-Fake-Signature": signature})
-        assert response.status_code == 401
-        assert "signature" in response.json()["error"]["message"]
-    response = await client.post(HOOK, content=body, headers={"X-Fake-Signature": "é".encode()})
-    assert response.status_code == 401
-    response = await client.post(HOOK, content=body)
-    assert response.status_code == 401
+        refused.append(response)
+    refused.append(
+        await client.post(HOOK, content=body, headers={"X-Fake-Signature": "é".encode()})
+    )
+    refused.append(await client.post(HOOK, content=body))
+
+    assert [r.status_code for r in refused] == [401] * 5
+    assert all("signature" in r.json()["error"]["message"] for r in refused)
     assert await count(runtime, Message) == 0
-    assert await count(runtime, InboundFailure) == 0
+    async with runtime.sessions() as session:
+        kept = list(await session.scalars(select(InboundFailure)))
+    failure_ids = {r.json()["error"]["details"]["failure_id"] for r in refused}
+    assert {str(f.id) for f in kept} == failure_ids
+    assert all((f.tenant_id, f.channel, f.payload) == (acme.id, "fakechat", body) for f in kept)
+    assert all(f.error.startswith("not verified: ") for f in kept)
 
 
 @pytest.mark.parametrize(
@@ -104,7 +112,7 @@ async def test_an_unreadable_body_is_kept_and_refused_with_422(
     assert (failure.tenant_id, failure.channel, failure.payload) == (
         acme.id,
         "fakechat",
-        raw.decode(),
+        raw,
     )
     assert "not a fake payload" in failure.error
     assert await count(runtime, Message) == 0

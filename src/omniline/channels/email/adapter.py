@@ -1,13 +1,22 @@
 """The e-mail adapter: sends over SMTP (STARTTLS, TLS or a local relay) with aiosmtplib.
 
 Inbound e-mail (IMAP mailboxes, SMTP receiving) is not here yet: webhooks are refused.
+The server is reached through the installation's egress policy (`kit/egress.py`): its name is
+resolved and checked once, the connection goes to the checked address, and TLS still checks
+the certificate against the configured name.
 A server's 4xx answer or a lost connection may pass on a later try; a 5xx answer, a refused
-login or a certificate that does not check out will not, until someone changes something.
+login, a certificate that does not check out or a refused destination will not, until someone
+changes something. Failures are told by kind and reply code, never in the server's words: the
+settings are a tenant's, the server may not be a mail server at all, and what it says is not
+for the tenant to read (the operator finds it in the log).
 """
 
+import asyncio
 import contextlib
+import logging
+import re
 import ssl
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 
 import aiosmtplib
 from pydantic import ValidationError
@@ -25,16 +34,22 @@ from omniline.channels.base import (
 from omniline.channels.email.mime import Mail, build, message_id_for
 from omniline.channels.email.settings import EmailAccount, Security, read_config
 from omniline.kit.clock import utcnow
+from omniline.kit.egress import EgressPolicy, EgressRefused, Unresolvable
+
+logger = logging.getLogger(__name__)
 
 # per SMTP step; a whole send stays well inside the worker's limit for one job
 TIMEOUT_SECONDS = 15.0
+# an enhanced status code at the start of a reply ("5.7.8"): a classification, not prose
+_ENHANCED = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}\b")
 
 
 class EmailChannel:
     kind = "email"
     capabilities = Capabilities(realtime=False, threads=True, attachments=False)
 
-    def __init__(self, tls_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, egress: EgressPolicy, tls_context: ssl.SSLContext | None = None) -> None:
+        self._egress = egress
         # None: the system's trusted certificates; tests pass one that trusts their own
         self._tls_context = tls_context
 
@@ -75,21 +90,26 @@ class EmailChannel:
 
     async def _submit(self, settings: EmailAccount, mail: Mail) -> None:
         with _failures(settings):
-            async with self.client(settings) as client:
+            async with self.session(settings) as client:
                 await client.send_message(build(mail))
 
     async def check(self, settings: EmailAccount) -> None:
         """Connect, secure the connection and log in as a send would, then say goodbye;
         raise SendFailed as a send would."""
         with _failures(settings):
-            async with self.client(settings) as client:
+            async with self.session(settings) as client:
                 await client.noop()
 
-    def client(self, settings: EmailAccount) -> aiosmtplib.SMTP:
-        """An SMTP client for the account (not yet connected)."""
-        return aiosmtplib.SMTP(
+    @contextlib.asynccontextmanager
+    async def session(self, settings: EmailAccount) -> AsyncIterator[aiosmtplib.SMTP]:
+        """A connected, secured and logged-in SMTP client for the account, on a socket to the
+        address the egress policy checked; TLS names the configured host."""
+        async with asyncio.timeout(TIMEOUT_SECONDS):
+            destination = await self._egress.resolve(settings.smtp_host, settings.port)
+            sock = await destination.connect()
+        client = aiosmtplib.SMTP(
             hostname=settings.smtp_host,
-            port=settings.port,
+            sock=sock,
             username=settings.smtp_username or None,
             password=settings.password or None,
             use_tls=settings.smtp_security is Security.TLS,
@@ -97,20 +117,31 @@ class EmailChannel:
             tls_context=self._tls_context,
             timeout=TIMEOUT_SECONDS,
         )
+        # the client owns the socket from here: its transport closes it, also on failure
+        async with client:
+            yield client
 
 
 @contextlib.contextmanager
 def _failures(settings: EmailAccount) -> Iterator[None]:
-    """Turn what can go wrong talking to the server into SendFailed."""
+    """Turn what can go wrong reaching and talking to the server into SendFailed."""
     where = f"{settings.smtp_host}:{settings.port}"
     try:
         yield
+    except EgressRefused as exc:
+        raise SendFailed(f"the SMTP server is refused: {exc}", retry=False) from exc
+    except Unresolvable as exc:
+        raise SendFailed(f"cannot reach the SMTP server {where}: {exc}") from exc
     except aiosmtplib.SMTPException as exc:
+        logger.info("SMTP %s failed: %r", where, exc)
         raise explain(where, exc) from exc
     except ssl.SSLError as exc:
-        raise SendFailed(f"TLS with {where} failed: {exc}", retry=False) from exc
+        raise SendFailed(f"TLS with {where} failed: {_tls_problem(exc)}", retry=False) from exc
+    except TimeoutError as exc:
+        raise SendFailed(f"the SMTP server {where} did not answer in time") from exc
     except OSError as exc:
-        raise SendFailed(f"cannot reach the SMTP server {where}: {exc}") from exc
+        reason = f" ({exc.strerror})" if exc.strerror else ""
+        raise SendFailed(f"cannot reach the SMTP server {where}{reason}") from exc
 
 
 def _settings(account: AccountConfig) -> EmailAccount:
@@ -130,42 +161,56 @@ def _settings(account: AccountConfig) -> EmailAccount:
 
 
 def explain(where: str, exc: aiosmtplib.SMTPException) -> SendFailed:
-    """What went wrong, in the server's words, and whether another try may help."""
+    """What went wrong, by kind and reply code, and whether another try may help."""
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         refused = exc.recipients
-        text = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in refused)
+        text = "; ".join(f"{r.recipient} ({_reply(r)})" for r in refused)
         temporary = any(400 <= r.code < 500 for r in refused)
         return SendFailed(f"SMTP {where} refused the recipient: {text}", retry=temporary)
+    if isinstance(exc, aiosmtplib.SMTPResponseException) and not 200 <= exc.code < 600:
+        return SendFailed(f"{where} does not answer as an SMTP server does", retry=False)
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
         return SendFailed(
-            f"SMTP {where} refused the login ({exc.code} {exc.message}): an administrator must "
-            "check the user name and password",
+            f"SMTP {where} refused the login ({_reply(exc)}): an administrator must check the "
+            "user name and password",
             retry=400 <= exc.code < 500,
         )
     if isinstance(exc, aiosmtplib.SMTPResponseException):
-        return SendFailed(
-            f"SMTP {where} answered {exc.code} {exc.message}", retry=400 <= exc.code < 500
-        )
-    if _tls_failure(exc):
-        return SendFailed(f"TLS with {where} failed: {exc.message}", retry=False)
+        return SendFailed(f"SMTP {where} answered {_reply(exc)}", retry=400 <= exc.code < 500)
+    if _tls_failure(exc) is not None:
+        return SendFailed(f"TLS with {where} failed: {_tls_problem(exc)}", retry=False)
+    if isinstance(exc, aiosmtplib.SMTPTimeoutError):
+        return SendFailed(f"the SMTP server {where} did not answer in time")
     if isinstance(exc, _CONNECTION_PROBLEMS):
-        return SendFailed(f"cannot reach the SMTP server {where}: {exc.message}")
-    # what is left is the client refusing what the server offers (no STARTTLS, no AUTH...)
+        return SendFailed(f"cannot reach the SMTP server {where}: the connection was lost")
+    # what is left is the client refusing what the server offers (no STARTTLS, no AUTH...),
+    # in the client library's words
     return SendFailed(f"SMTP {where}: {exc.message}", retry=False)
 
 
-_CONNECTION_PROBLEMS = (
-    aiosmtplib.SMTPConnectError,
-    aiosmtplib.SMTPTimeoutError,
-    aiosmtplib.SMTPServerDisconnected,
-)
+def _reply(exc: aiosmtplib.SMTPResponseException) -> str:
+    """The reply code and enhanced status code ("550 5.1.1"), without the server's text."""
+    enhanced = _ENHANCED.match(exc.message.strip())
+    return f"{exc.code} {enhanced.group(0)}" if enhanced else str(exc.code)
 
 
-def _tls_failure(exc: BaseException) -> bool:
-    """Whether a certificate or TLS handshake problem lies under the error."""
+_CONNECTION_PROBLEMS = (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected)
+
+
+def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    """The certificate or TLS handshake problem under the error, if any."""
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ssl.SSLError):
-            return True
+            return seen
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None
+
+
+def _tls_problem(exc: BaseException) -> str:
+    """Our TLS library's reason (not the server's words)."""
+    found = _tls_failure(exc)
+    if isinstance(found, ssl.SSLCertVerificationError):
+        return f"the server's certificate does not check out ({found.verify_message})"
+    reason = getattr(found, "reason", None)
+    return f"the handshake failed ({reason})" if reason else "the handshake failed"

@@ -3,7 +3,7 @@ the e-mail summary of a conversation (agents, from the desk)."""
 
 from fastapi import APIRouter, Request, Response
 
-from omniline.api.deps import Ctx, CtxDep, IdPath, get_runtime
+from omniline.api.deps import Ctx, CtxDep, EgressDep, IdPath, get_runtime
 from omniline.auth.permissions import Permission
 from omniline.channels.base import SendFailed
 from omniline.channels.email import summary
@@ -131,10 +131,12 @@ async def get_email_account(ctx: CtxDep) -> EmailAccountOut:
     response_model=EmailAccountOut,
     summary="Set up outbound e-mail: the sender and the SMTP server (the password is write-only)",
 )
-async def put_email_account(ctx: CtxDep, body: EmailAccountIn) -> EmailAccountOut:
+async def put_email_account(
+    ctx: CtxDep, body: EmailAccountIn, egress: EgressDep
+) -> EmailAccountOut:
     ctx.access.require(Permission.CHANNELS_MANAGE)
     config = EmailConfig.model_validate(body.model_dump(exclude={"smtp_password"}))
-    row, account = await save_account(ctx.work, ctx.tenant, config, body.smtp_password)
+    row, account = await save_account(ctx.work, ctx.tenant, config, body.smtp_password, egress)
     await ctx.work.commit()
     return _account_out(row, account)
 

@@ -76,7 +76,10 @@ class CheckOut(BaseModel):
     """Whether the SMTP server takes the settings: connected, secured and logged in."""
 
     ok: bool
-    error: str | None = Field(default=None, description="what went wrong, in the server's words")
+    error: str | None = Field(
+        default=None,
+        description="what went wrong, by kind and reply code; never the server's own words",
+    )
     retry: bool | None = Field(
         default=None, description="true: may pass later as it is; false: settings must change"
     )

@@ -4,6 +4,7 @@ The settings live in the account's `config`; the SMTP password is its `secret`, 
 takes but never shows.
 """
 
+import asyncio
 import ipaddress
 import re
 from enum import StrEnum
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from omniline.channels.email import repository
 from omniline.journal.work import Work
+from omniline.kit.egress import EgressPolicy, EgressRefused, Unresolvable
 from omniline.kit.errors import Conflict, InvalidInput
 from omniline.kit.ids import new_id
 from omniline.models import ChannelAccount, Tenant
@@ -25,6 +27,8 @@ _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# how long saving waits for DNS before leaving the check to the connection
+RESOLVE_SECONDS = 5.0
 
 
 class Security(StrEnum):
@@ -158,9 +162,10 @@ async def get_sending_account_or_raise(work: Work, tenant: Tenant) -> EmailAccou
 
 
 async def save_account(
-    work: Work, tenant: Tenant, config: EmailConfig, password: str | None
+    work: Work, tenant: Tenant, config: EmailConfig, password: str | None, egress: EgressPolicy
 ) -> tuple[ChannelAccount, EmailAccount]:
-    """Create or change the account; `password` None keeps the current one, "" removes it."""
+    """Create or change the account; `password` None keeps the current one, "" removes it.
+    A server the egress policy refuses is refused here already (422)."""
     row = await repository.get_account(work.session, tenant.id, CHANNEL)
     if row is None:
         row = ChannelAccount(id=new_id(), tenant_id=tenant.id, kind=KIND, name=CHANNEL)
@@ -169,6 +174,7 @@ async def save_account(
         raise Conflict(f"the channel account '{CHANNEL}' is of kind '{row.kind}': rename it first")
     secret = row.secret if password is None else (password or None)
     _check_login(config, secret)
+    await check_destination(config, egress)
     row.config = config.model_dump(mode="json")
     row.secret = secret
     row.enabled = config.enabled
@@ -185,6 +191,18 @@ async def remove_account(work: Work, tenant: Tenant) -> None:
     row, _ = found
     await work.session.delete(row)
     work.audit(tenant.id, "email.removed", "channel_account", row.id, {})
+
+
+async def check_destination(config: EmailConfig, egress: EgressPolicy) -> None:
+    """Refuse a server the installation will not connect to (a 422 that says why); a name
+    that does not resolve yet is left to the connection, which checks again."""
+    try:
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            await egress.resolve(config.smtp_host, config.port)
+    except EgressRefused as exc:
+        raise InvalidInput(f"smtp_host: {exc}") from exc
+    except (Unresolvable, TimeoutError):
+        return
 
 
 def _check_login(config: EmailConfig, secret: str | None) -> None:
