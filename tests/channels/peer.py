@@ -1,8 +1,10 @@
 """A real HTTP server on a free local port, standing in for a tenant's webhook receiver."""
 
+import asyncio
+import contextlib
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -90,3 +92,47 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/hook"
+
+
+class Service:
+    """A TCP service on a free local port that greets each connection with a banner line and
+    counts connections: an internal service (SSH, Redis, a relay) a tenant might aim at."""
+
+    def __init__(self, banner: bytes) -> None:
+        self.banner = banner
+        self.connections = 0
+        self._server: asyncio.Server | None = None
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        assert self._server is not None
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._greet, "127.0.0.1", 0)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _greet(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        writer.write(self.banner)
+        await writer.drain()
+        await reader.read(1000)  # whatever the client says first, then hang up
+        writer.close()
+        await writer.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def service(banner: bytes) -> AsyncIterator[Service]:
+    """A running Service, stopped afterwards."""
+    running = Service(banner)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()

@@ -62,32 +62,50 @@ class Unresolvable(EgressError):
 
 @dataclass(frozen=True, slots=True)
 class Destination:
-    """A checked address to connect to, with the name TLS and HTTP must present."""
+    """Checked addresses to connect to, in the resolver's order, with the name TLS and HTTP
+    must present."""
 
     host: str
-    address: IPAddress
+    addresses: tuple[IPAddress, ...]
     port: int
 
+    @property
+    def address(self) -> IPAddress:
+        """The address tried first."""
+        return self.addresses[0]
+
     async def connect(self) -> socket.socket:
-        """A TCP socket connected to the checked address (never to the name); the caller
-        bounds the time with asyncio.timeout."""
-        family = socket.AF_INET6 if self.address.version == 6 else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setblocking(False)
-        try:
-            await asyncio.get_running_loop().sock_connect(sock, (str(self.address), self.port))
-        except BaseException:
-            sock.close()
-            raise
-        return sock
+        """A TCP socket connected to the first checked address that answers (never to the
+        name); the caller bounds the time with asyncio.timeout."""
+        error: OSError | None = None
+        for address in self.addresses:
+            try:
+                return await _connect(address, self.port)
+            except OSError as exc:
+                error = exc
+        assert error is not None  # a destination has at least one address
+        raise error
+
+
+async def _connect(address: IPAddress, port: int) -> socket.socket:
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        await asyncio.get_running_loop().sock_connect(sock, (str(address), port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 @dataclass(frozen=True, slots=True)
 class HttpTarget:
-    """An HTTP request pinned to a checked address: send to `url` with these headers and
-    extensions (httpx), so that the Host header and TLS still name the configured host."""
+    """An HTTP request pinned to checked addresses: send to one of `urls` (in order, the next
+    when one cannot be reached) with these headers and extensions (httpx), so that the Host
+    header and TLS still name the configured host."""
 
-    url: httpx.URL
+    urls: tuple[httpx.URL, ...]
     headers: dict[str, str]
     extensions: dict[str, str]
 
@@ -159,7 +177,8 @@ class EgressPolicy:
             reason = self.refusal(found)
             if reason is not None:
                 raise EgressRefused(_refused(host, address is not None, reason))
-        return Destination(host, _unmapped(addresses[0]), port)
+        unique = dict.fromkeys(_unmapped(a) for a in addresses)
+        return Destination(host, tuple(unique), port)
 
     async def resolve_url(self, url: str) -> HttpTarget:
         """An http(s) URL pinned to its host's checked address; EgressRefused for another
@@ -172,9 +191,8 @@ class EgressPolicy:
             raise EgressRefused(f"'{url}' is not an http:// or https:// URL")
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         destination = await self.resolve(parsed.host, port)
-        pinned = parsed.copy_with(host=str(destination.address))
         return HttpTarget(
-            url=pinned,
+            urls=tuple(parsed.copy_with(host=str(a)) for a in destination.addresses),
             headers={"Host": parsed.netloc.decode("ascii")},
             extensions={"sni_hostname": parsed.host},
         )

@@ -10,6 +10,7 @@ from omniline.channels.email.adapter import EmailChannel
 from omniline.customers.service import IdentityClaim
 from omniline.kit.egress import EgressPolicy
 from tests.channels.email.smtp import PASSWORD, USER, Certificates, free_port, serving
+from tests.support.dns import Dns
 
 TENANT = uuid.uuid4()
 # the test's servers listen on loopback, which an installation must allow explicitly
@@ -104,3 +105,31 @@ async def test_nothing_to_send_to_and_broken_settings_are_not_tried_again() -> N
     assert "no e-mail address" in str(no_address.value)
     assert broken.value.retry is False
     assert "is not set up right" in str(broken.value)
+
+
+async def test_a_name_is_resolved_once_and_the_checked_address_is_the_one_connected_to(
+    certificates: Certificates,
+) -> None:
+    # "mail.acme.test" is known to no real resolver: the mail can only arrive if the adapter
+    # connects to the address the policy resolved and checked, not to the name again
+    dns = Dns({"mail.acme.test": ["127.0.0.1"]})
+    adapter = EmailChannel(EgressPolicy.parse("loopback", resolver=dns))
+    with serving(certificates, "none") as server:
+        await adapter.send(account(server.port, "none", smtp_host="mail.acme.test"), outbound())
+
+    assert len(server.mailbox.received) == 1
+    assert dns.asked == ["mail.acme.test"]
+
+
+async def test_a_name_that_resolves_to_a_refused_address_is_not_connected_to(
+    certificates: Certificates,
+) -> None:
+    dns = Dns({"mail.acme.test": ["127.0.0.1"]})
+    adapter = EmailChannel(EgressPolicy(resolver=dns))
+    with serving(certificates, "none") as server, pytest.raises(SendFailed) as failed:
+        await adapter.send(account(server.port, "none", smtp_host="mail.acme.test"), outbound())
+
+    assert failed.value.retry is False
+    assert "mail.acme.test resolves to a loopback address" in str(failed.value)
+    assert "127.0.0.1" not in str(failed.value)
+    assert server.mailbox.attempts == 0

@@ -13,6 +13,7 @@ from omniline.users.service import add_membership, create_role, create_user
 from tests.channels.email.helpers import account, configure, inbound, say, summary_url
 from tests.channels.email.smtp import PASSWORD as SMTP_PASSWORD
 from tests.channels.email.smtp import SmtpServer
+from tests.channels.peer import service
 from tests.conftest import PASSWORD, World
 
 
@@ -271,9 +272,49 @@ async def test_administrators_can_try_the_settings(
     assert good.json() == {"ok": True, "error": None, "retry": None}
     assert bad.json()["ok"] is False
     assert bad.json()["retry"] is False
-    assert "refused the login (535" in bad.json()["error"]
+    assert "refused the login (535 5.7.8)" in bad.json()["error"]
+    assert "credentials invalid" not in bad.json()["error"].lower()  # the code, not the words
     assert agent.status_code == 403
     assert smtp_server.mailbox.received == []
+
+
+async def test_a_server_named_by_host_name_is_checked_with_tls_for_that_name(
+    client: httpx.AsyncClient,
+    world: World,
+    smtp_server: SmtpServer,
+    email_channel: EmailChannel,
+) -> None:
+    # the connection goes to the address the policy checked; the certificate is checked
+    # against the name (the test certificate holds "localhost" and 127.0.0.1)
+    await configure(client, world, smtp_server, smtp_host="localhost")
+    url = f"/api/v1/tenants/{world.tenant.slug}/email/check"
+    good = await client.post(url, headers=world.auth("admin"))
+    assert good.json() == {"ok": True, "error": None, "retry": None}
+
+
+async def test_a_check_says_what_went_wrong_never_what_the_server_said(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    cases = [
+        (b"SSH-2.0-OpenSSH_9.6 build-internal-42\r\n", "does not answer as an SMTP server does"),
+        (b"-ERR wrong number of arguments for 'internal-42'\r\n", "does not answer as an SMTP"),
+        (b"554 5.7.1 relay internal-42 says go away\r\n", "answered 554 5.7.1"),
+        (b"421 internal-42 busy\r\n", "answered 421"),
+    ]
+    url = f"/api/v1/tenants/{world.tenant.slug}/email"
+    for banner, said in cases:
+        async with service(banner) as target:
+            relay = {"from_address": "support@acme.test", "smtp_host": "127.0.0.1"}
+            relay.update(smtp_port=target.port, smtp_security="none")
+            saved = await client.put(url, json=relay, headers=world.auth("admin"))
+            assert saved.status_code == 200, saved.text
+            check = await client.post(url + "/check", headers=world.auth("admin"))
+
+        assert target.connections == 1
+        answer = check.json()
+        assert answer["ok"] is False
+        assert said in answer["error"], (banner, answer)
+        assert "internal-42" not in answer["error"]
 
 
 async def test_a_role_that_may_not_read_addresses_sees_them_masked(

@@ -174,12 +174,7 @@ class ApiChannel:
         where = _where(str(url))
         with _failures(where):
             async with httpx.AsyncClient(transport=self._transport, timeout=TIMEOUT_SECONDS) as c:
-                response = await c.post(
-                    target.url,
-                    content=body,
-                    headers={**headers, **target.headers},
-                    extensions=target.extensions,
-                )
+                response = await _post(c, target, body, headers)
         return _result(where, response)
 
     async def _target(self, url: str) -> HttpTarget:
@@ -191,6 +186,29 @@ class ApiChannel:
             raise SendFailed(f"the webhook is refused: {exc}", retry=False) from exc
         except (Unresolvable, TimeoutError) as exc:
             raise SendFailed(f"cannot reach the webhook {_where(url)}: {exc}") from exc
+
+
+async def _post(
+    client: httpx.AsyncClient, target: HttpTarget, body: bytes, headers: dict[str, str]
+) -> httpx.Response:
+    """POST to the first of the target's addresses that can be reached."""
+    *others, last = target.urls
+    for url in others:
+        with contextlib.suppress(httpx.ConnectError):
+            return await _post_to(client, url, target, body, headers)
+    return await _post_to(client, last, target, body, headers)
+
+
+async def _post_to(
+    client: httpx.AsyncClient,
+    url: httpx.URL,
+    target: HttpTarget,
+    body: bytes,
+    headers: dict[str, str],
+) -> httpx.Response:
+    return await client.post(
+        url, content=body, headers={**headers, **target.headers}, extensions=target.extensions
+    )
 
 
 def _where(url: str) -> str:
