@@ -1,7 +1,11 @@
 """The API channel end to end: identity, customer, case, interaction, message."""
 
+import uuid
+
 import httpx
 
+from omniline.models import InboundFailure
+from omniline.runtime import Runtime
 from tests.conftest import World
 
 
@@ -61,6 +65,24 @@ async def test_unreadable_payload_is_kept_and_refused_with_a_reason(
     error = response.json()["error"]
     assert "kept as failure" in error["message"]
     assert error["details"]["failure_id"]
+
+
+async def test_a_payload_that_is_not_utf8_is_kept_byte_exact(
+    runtime: Runtime, client: httpx.AsyncClient, world: World
+) -> None:
+    raw = b'{"channel": "webform", "body": "caf\xe9 \xff\xfe\x00 \xc3\x28"}'
+    response = await client.post(
+        "/api/v1/inbound",
+        content=raw,
+        headers={**world.auth("api"), "Content-Type": "application/json; charset=latin-1"},
+    )
+    assert response.status_code == 422
+    failure_id = uuid.UUID(response.json()["error"]["details"]["failure_id"])
+    async with runtime.sessions() as session:
+        kept = await session.get(InboundFailure, failure_id)
+    assert kept is not None
+    assert (kept.tenant_id, kept.channel, kept.payload) == (world.tenant.id, "api", raw)
+    assert kept.content_type == "application/json; charset=latin-1"
 
 
 async def test_other_tenants_token_cannot_post_into_a_tenant(

@@ -6,11 +6,20 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import update
 
-from omniline.channels.api.adapter import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from omniline.channels.api.adapter import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    ApiChannel,
+    sign,
+)
+from omniline.channels.base import AccountConfig, OutboundMessage, SendFailed
 from omniline.channels.tasks import send_message_handler
+from omniline.customers.service import IdentityClaim
 from omniline.jobs.worker import LEASE, Worker
+from omniline.kit.egress import EgressPolicy
 from omniline.models import DeliveryStatus, Job, JobStatus
 from omniline.runtime import Runtime
 from tests.channels.helpers import (
@@ -23,6 +32,7 @@ from tests.channels.helpers import (
 from tests.channels.peer import Peer, closed_port_url
 from tests.conftest import World
 from tests.jobs.helpers import MovableClock, load_job
+from tests.support.dns import Dns
 
 SECRET = "whsec-test-1"
 
@@ -207,3 +217,47 @@ async def test_a_redirect_is_not_taken_for_delivery(
     assert message.delivery_status == DeliveryStatus.FAILED
     assert message.delivery_error is not None
     assert "redirect (301)" in message.delivery_error
+
+
+def hook_account(url: str) -> AccountConfig:
+    return AccountConfig(uuid.uuid4(), "webform", "api", {"webhook_url": url}, SECRET)
+
+
+def a_reply() -> OutboundMessage:
+    return OutboundMessage(
+        tenant_id=uuid.uuid4(),
+        message_id=uuid.uuid4(),
+        interaction_id=uuid.uuid4(),
+        channel="webform",
+        recipients=[IdentityClaim("email", "ada@example.com")],
+        body="hello",
+    )
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "[::1]", "[::ffff:127.0.0.1]", "localhost"])
+async def test_a_webhook_on_a_refused_address_is_not_called(peer: Peer, host: str) -> None:
+    port = peer.url.rsplit(":", 1)[1]
+    adapter = ApiChannel(EgressPolicy())  # an installation that allows public addresses only
+
+    with pytest.raises(SendFailed) as failed:
+        await adapter.send(hook_account(f"http://{host}:{port}/hook?token=s3cret"), a_reply())
+
+    assert failed.value.retry is False
+    assert "a loopback address, which this installation does not connect to" in str(failed.value)
+    assert "s3cret" not in str(failed.value)
+    assert peer.received == []
+
+
+async def test_a_webhook_is_called_at_the_address_checked_with_its_host_name(peer: Peer) -> None:
+    # "hooks.acme.test" is known to no real resolver: the request can only arrive if it goes
+    # to the address the policy resolved and checked; the Host header keeps the name
+    port = peer.url.rsplit(":", 1)[1]
+    dns = Dns({"hooks.acme.test": ["127.0.0.1"]})
+    adapter = ApiChannel(EgressPolicy.parse("loopback", resolver=dns))
+
+    result = await adapter.send(hook_account(f"http://hooks.acme.test:{port}/in"), a_reply())
+
+    assert result.delivered is True
+    [request] = peer.received
+    assert (request.path, request.headers["host"]) == ("/in", f"hooks.acme.test:{port}")
+    assert dns.asked == ["hooks.acme.test"]
