@@ -1,6 +1,9 @@
-"""Settings refuse default secrets outside dev mode."""
+"""Settings refuse default secrets outside dev mode, and mistyped egress settings."""
+
+import ipaddress
 
 import pytest
+from pydantic import ValidationError
 
 from omniline.config import InsecureSettings, Settings
 
@@ -23,3 +26,17 @@ def test_sqlite_in_data_dir_by_default(tmp_path: object) -> None:
     settings = Settings(data_dir=tmp_path, database_url=None)
     assert settings.db_url.startswith("sqlite+aiosqlite:///")
     assert settings.db_url.endswith("omniline.db")
+
+
+def test_connections_go_to_public_addresses_only_unless_the_setting_allows_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loopback = ipaddress.ip_address("127.0.0.1")
+    assert Settings().egress.refusal(loopback) is not None
+    monkeypatch.setenv("OMNILINE_EGRESS_ALLOW", "loopback, 10.20.0.0/16")
+    allowing = Settings().egress
+    assert allowing.refusal(loopback) is None
+    assert allowing.refusal(ipaddress.ip_address("10.20.1.1")) is None
+    monkeypatch.setenv("OMNILINE_EGRESS_ALLOW", "everything")
+    with pytest.raises(ValidationError, match="'everything' is neither a range name"):
+        Settings()
