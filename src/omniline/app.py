@@ -29,6 +29,7 @@ from omniline.files.endpoints import router as files_router
 from omniline.inbound.endpoints import router as inbound_router
 from omniline.interactions.endpoints import router as interactions_router
 from omniline.kit import memory
+from omniline.kit.clock import utcnow
 from omniline.kit.errors import PayloadTooLarge
 from omniline.knowledge.endpoints import router as knowledge_router
 from omniline.portal.endpoints import router as portal_router
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     """Build the application; the runtime starts and stops with it."""
     settings = settings or Settings()
     settings.check_secure()
+    settings.apply_clock()
     runtime = runtime or Runtime.build(settings)
 
     @asynccontextmanager
@@ -114,8 +116,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @app.get("/health", tags=["ops"])
     async def health() -> dict[str, str]:
-        """Liveness: the web stack answers (does not touch the database)."""
-        return {"status": "ok"}
+        """Liveness: the web stack answers (does not touch the database), and its clock."""
+        return {"status": "ok", "time": utcnow().isoformat()}
 
     _extend_openapi(app)
     return app

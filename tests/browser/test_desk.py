@@ -11,15 +11,19 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from omniline.demo import DEMO_PASSWORD
 from tests.browser.conftest import Demo, open_page, screenshot
 
-AGENT = "agent3@demo.bank"  # the demo's written-channel agent (web forms and e-mail)
+AGENT = "agent3"  # the demo's written-channel agent (web forms and e-mail)
 
 
-def log_in(page: Page, url: str, email: str, target: str = "/t/demo-bank/desk") -> None:
-    page.goto(f"{url}/login?next={target}")
+def log_in(page: Page, demo: Demo, who: str, target: str = "desk") -> None:
+    """Log in as one of the bank's staff ("agent3", or a whole address) and open a page of the
+    bank ("desk", "wallboard") or of the installation ("/desk")."""
+    email = who if "@" in who else demo.email(who)
+    path = target if target.startswith("/") else f"/t/{demo.slug}/{target}"
+    page.goto(f"{demo.url}/login?next={path}")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{url}{target}")
+    expect(page).to_have_url(f"{demo.url}{path}")
 
 
 def wait_until_queued(demo: Demo, interaction_id: str) -> None:
@@ -31,9 +35,8 @@ def wait_until_queued(demo: Demo, interaction_id: str) -> None:
 
 
 def offer_of(page: Page, interaction_id: str, seconds: float = 30) -> Locator:
-    """The desk's offer of this contact, once it shows. Offers of other contacts are declined
-    meanwhile: the browser tests share one demo, whose queues may still hold contacts of its
-    story or of earlier tests, older than this one and filling the agent's capacity first."""
+    """The desk's offer of this contact, once it shows. Offers of other contacts (a test's
+    own earlier ones) are declined meanwhile."""
     offer = page.locator(f'.offer[data-interaction="{interaction_id}"]')
     others = page.locator(f'.offer:not([data-interaction="{interaction_id}"])')
     deadline = time.monotonic() + seconds
@@ -51,7 +54,7 @@ def offer_of(page: Page, interaction_id: str, seconds: float = 30) -> Locator:
 def test_an_agent_takes_answers_and_wraps_up_a_contact(browser: Browser, demo: Demo) -> None:
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    log_in(page, demo.url, AGENT)
+    log_in(page, demo, AGENT)
     page.locator("#state").select_option("available")
     subject = f"Statement for March {uuid.uuid4().hex[:4]}"
     email = f"desk-{uuid.uuid4().hex[:6]}@example.com"
@@ -126,13 +129,13 @@ def test_the_desk_works_with_the_keyboard_alone(browser: Browser, demo: Demo) ->
     """Log in, go available, accept, reply, end, classify, resolve and wrap up: no mouse."""
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    page.goto(f"{demo.url}/login?next=/t/demo-bank/desk")
+    page.goto(f"{demo.url}/login?next=/t/{demo.slug}/desk")
     tab_to(page, "input[name=email]")  # it has the focus from the start
-    page.keyboard.type(AGENT)
+    page.keyboard.type(demo.email(AGENT))
     page.keyboard.press("Tab")
     page.keyboard.type(DEMO_PASSWORD)
     page.keyboard.press("Enter")
-    expect(page).to_have_url(f"{demo.url}/t/demo-bank/desk")
+    expect(page).to_have_url(f"{demo.url}/t/{demo.slug}/desk")
     tab_to(page, "#state")
     page.keyboard.press("Home")  # the first choice: available
     me = _me(page)

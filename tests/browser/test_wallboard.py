@@ -28,7 +28,7 @@ def shows_the_servers_number(cell: Locator, read: Callable[[], int]) -> int:
 def test_the_wallboard_follows_the_queues_without_a_reload(browser: Browser, demo: Demo) -> None:
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    log_in(page, demo.url, "supervisor@demo.bank", "/t/demo-bank/wallboard")
+    log_in(page, demo, "supervisor", "wallboard")
     general = page.locator("#queues tr", has_text="general")
     expect(general).to_be_visible()
     webforms = page.locator('#channels tr[data-channel="webform"]')

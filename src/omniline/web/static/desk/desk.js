@@ -2,7 +2,7 @@
 // Everything goes through the public API and the tenant's WebSocket; the server checks rights.
 // Data from people is only ever put into the page with textContent.
 
-import { el, say, tenantApi } from "../staff/common.js";
+import { el, say, serverNow, tenantApi } from "../staff/common.js";
 import { callbackCall, callbackForm, summaryForm } from "./move.js";
 
 const MINE = new Set(["active", "held", "ended"]);
@@ -59,7 +59,7 @@ export function startDesk(root, data, hooks = {}) {
     const expires = row.offer_expires_at ? Date.parse(row.offer_expires_at) : null;
     const tick = () => {
       if (expires === null) return;
-      const seconds = Math.max(0, Math.round((expires - Date.now()) / 1000));
+      const seconds = Math.max(0, Math.round((expires - serverNow()) / 1000));
       left.textContent = `${seconds} ${T("seconds left")}`;
     };
     tick();
@@ -265,7 +265,7 @@ export function startDesk(root, data, hooks = {}) {
       const due = Date.parse(row.wrap_up_due_at);
       const left = node.querySelector(".wrap-left");
       const tick = () => {
-        const seconds = Math.max(0, Math.round((due - Date.now()) / 1000));
+        const seconds = Math.max(0, Math.round((due - serverNow()) / 1000));
         left.textContent = `${T("Wrap-up time left")}: ${seconds}`;
       };
       tick();

@@ -2,7 +2,7 @@
 // stream says something changed (at most twice a second); state changes and moves of waiting
 // contacts go through the public API, which checks the supervisor's rights.
 
-import { el, tenantApi } from "../staff/common.js";
+import { el, serverNow, tenantApi } from "../staff/common.js";
 
 const data = JSON.parse(document.getElementById("wallboard-data").textContent);
 const T = (text) => data.texts[text] || text;
@@ -57,7 +57,7 @@ function renderChannels(stats) {
 }
 
 function holdLongest(queues, channels) {
-  const now = Date.now();
+  const now = serverNow();
   longest = new Map([
     ...queues.map((q) => [`queue:${q.queue_id}`, { seconds: q.longest_wait_seconds, at: now }]),
     ...channels.map((c) => [`channel:${c.channel}`, { seconds: c.longest_wait_seconds, at: now }]),
@@ -65,7 +65,7 @@ function holdLongest(queues, channels) {
 }
 
 function tickLongest() {
-  const now = Date.now();
+  const now = serverNow();
   for (const row of document.querySelectorAll("#queues tbody tr, #channels tbody tr")) {
     const held = longest.get(row.dataset.key);
     const waiting = Number(row.querySelector(".waiting").textContent);
@@ -133,7 +133,7 @@ async function renderWaiting(stats) {
 function waitingItem(queue, w) {
   const target = el("select", { "aria-label": T("Move to") },
     ...data.queues.filter((q) => q.id !== queue.queue_id).map((q) => el("option", { value: q.id, text: q.name })));
-  const since = w.queued_at ? clock((Date.now() - Date.parse(w.queued_at)) / 1000) : "";
+  const since = w.queued_at ? clock((serverNow() - Date.parse(w.queued_at)) / 1000) : "";
   return el("li", { "data-interaction": w.id },
     el("span", { text: `${w.channel || ""} ${w.subject || ""} · ${since}` }), " ",
     target, " ",
