@@ -23,6 +23,40 @@ from omniline.runtime import Runtime
 from omniline.tenants.service import create_tenant
 from omniline.users.service import add_membership, create_user
 
+
+def _own_database_per_worker() -> None:
+    """Under pytest-xdist every worker gets a PostgreSQL database and a Redis database of its
+    own (test_gw0, test_gw1, ...), made when missing, so that workers never truncate each
+    other's rows. Done at import, before test modules read the variables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("OMNILINE_TEST_DATABASE_URL")
+    if not worker:
+        return
+    if url:
+        base, _, name = url.rpartition("/")
+        mine = f"{name}_{worker}"
+        import asyncio
+
+        import asyncpg
+
+        async def create() -> None:
+            conn = await asyncpg.connect(url)
+            try:
+                if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", mine):
+                    await conn.execute(f'CREATE DATABASE "{mine}"')
+            finally:
+                await conn.close()
+
+        asyncio.run(create())
+        os.environ["OMNILINE_TEST_DATABASE_URL"] = f"{base}/{mine}"
+    redis = os.environ.get("OMNILINE_TEST_REDIS_URL")
+    if redis:
+        base, _, number = redis.rpartition("/")
+        index = int(worker.removeprefix("gw"))
+        os.environ["OMNILINE_TEST_REDIS_URL"] = f"{base}/{(int(number) - index) % 16}"
+
+
+_own_database_per_worker()
 PG_URL = os.environ.get("OMNILINE_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("OMNILINE_TEST_REDIS_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
