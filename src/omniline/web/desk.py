@@ -46,7 +46,10 @@ SCRIPT_TEXTS = (
     "the customer's number on file", "I will call back myself", "Note for the call",
     "Schedule the callback", "Callback scheduled", "Callback", "Cancel", "Callback cancelled",
     "Call the customer back on", "To", "Subject", "Text", "Send the e-mail", "Transfer to",
-    "Queues", "Colleagues",
+    "Queues", "Colleagues", "state:not_responding", "state:away", "Choose where to transfer",
+    "Choose where to transfer first", "The customer has no phone number: add one to call them.",
+    "The customer has no phone number, and your role may not add one.", "Kind", "Phone",
+    "E-mail", "Phone number or e-mail address", "Add",
 )  # fmt: skip
 
 
