@@ -15,10 +15,22 @@ let longest = new Map(); // "queue:<id>" or "channel:<name>" -> {seconds, at}
 
 const api = tenantApi(data.tenant);
 
+// a wait as m:ss, or h:mm:ss from an hour on ("281:35" read like a time of day)
 function clock(seconds) {
   const s = Math.max(0, Math.round(seconds));
-  const m = Math.floor(s / 60);
-  return `${m}:${String(s % 60).padStart(2, "0")}`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}
+
+// how long a state has lasted: "12 min", "3 h 5 min", "2 d 4 h"
+function lasted(since) {
+  const minutes = Math.max(0, Math.floor((serverNow() - Date.parse(since)) / 60000));
+  if (minutes < 60) return `${minutes} ${T("min")}`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} ${T("h")} ${minutes % 60} ${T("min")}`;
+  return `${Math.floor(hours / 24)} ${T("d")} ${hours % 24} ${T("h")}`;
 }
 
 function header(table, names) {
@@ -113,8 +125,8 @@ function renderAgents(agents) {
   shown.sort((a, b) => (data.people[a.user_id] || "").localeCompare(data.people[b.user_id] || ""));
   table.tBodies[0].replaceChildren(...shown.map((a) => el("tr", { "data-agent": a.user_id },
     el("th", { scope: "row", text: data.people[a.user_id] || a.user_id }),
-    el("td", { class: `presence ${a.presence}`, text: T(`presence:${a.presence}`) + (a.reason ? ` (${a.reason})` : "") }),
-    el("td", { text: new Date(a.state_since).toLocaleTimeString() }),
+    el("td", { class: `presence ${a.presence}`, text: T(`presence:${a.presence}`) + (a.reason ? ` (${T(`reason:${a.reason}`)})` : "") }),
+    el("td", { class: "since", title: new Date(a.state_since).toLocaleString(), text: lasted(a.state_since) }),
     el("td", { class: "num", text: Object.entries(a.load).map(([c, n]) => `${c} ${n}`).join(", ") || "0" }),
     el("td", {}, stateChooser(a)),
     el("td", {}, profileChooser(a)))));
@@ -135,7 +147,7 @@ function waitingItem(queue, w) {
     ...data.queues.filter((q) => q.id !== queue.queue_id).map((q) => el("option", { value: q.id, text: q.name })));
   const since = w.queued_at ? clock((serverNow() - Date.parse(w.queued_at)) / 1000) : "";
   return el("li", { "data-interaction": w.id },
-    el("span", { text: `${w.channel || ""} ${w.subject || ""} · ${since}` }), " ",
+    el("span", { text: `${w.channel || ""} · ${w.subject || T("(no subject)")} · ${since}` }), " ",
     target, " ",
     el("button", {
       type: "button", class: "secondary", text: T("Move"),
