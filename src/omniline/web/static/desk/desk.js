@@ -294,13 +294,21 @@ export function startDesk(root, data, hooks = {}) {
         el("span", { class: "who muted", text: `${who} · ${new Date(m.created_at).toLocaleTimeString()}` }),
         ...delivery(m),
         el("p", { class: "text", text: m.body }),
-        ...(m.attachments || []).filter((a) => a.url).map((a) =>
-          el("a", { class: "attachment", href: a.url, download: a.name || "", text: `📎 ${a.name || a.url}` })));
+        ...(m.attachments || []).filter((a) => a.url).map(attachment));
     }));
     list.lastElementChild?.scrollIntoView({ block: "nearest" });
   }
 
   // what happened to a message we sent: queued, sent, delivered, or failed with the reason
+  // a message's file: a link only to a web address or to this installation's files; anything
+  // else (javascript:, data:, stored before addresses were checked) is shown as text
+  function attachment(a) {
+    const text = `📎 ${a.name || a.url}`;
+    const safe = /^(https?:\/\/|\/(?!\/))/i.test(a.url);
+    return safe ? el("a", { class: "attachment", href: a.url, download: a.name || "", text })
+      : el("span", { class: "attachment", text: `${text} (${a.url})` });
+  }
+
   function delivery(m) {
     if (m.direction !== "outbound" || m.internal || !m.delivery_status) return [];
     const failed = m.delivery_status === "failed";
