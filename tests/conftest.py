@@ -3,8 +3,10 @@ OMNILINE_TEST_DATABASE_URL is set; realtime tests use Redis when OMNILINE_TEST_R
 
 import os
 import shutil
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -16,6 +18,7 @@ from omniline.app import create_app
 from omniline.auth.permissions import Permission
 from omniline.auth.service import create_api_token
 from omniline.config import Settings
+from omniline.kit.clock import set_clock
 from omniline.kit.db import normalize_url
 from omniline.migrate import upgrade
 from omniline.models import Base, Tenant, User
@@ -58,9 +61,27 @@ def _own_database_per_worker() -> None:
 
 _own_database_per_worker()
 PG_URL = os.environ.get("OMNILINE_TEST_DATABASE_URL")
+# The product's clock in every test (and every server a test starts) may be made to start at a
+# chosen instant, e.g. OMNILINE_TEST_NOW=2026-12-06T22:00:00Z (Sunday 23:00 in Warsaw): the
+# suite must pass at any hour and on any day, and this is how that is checked.
+TEST_NOW = os.environ.get("OMNILINE_TEST_NOW")
 REDIS_URL = os.environ.get("OMNILINE_TEST_REDIS_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _product_clock() -> Iterator[None]:
+    """With OMNILINE_TEST_NOW, each test starts on that instant (its clock then runs on)."""
+    if not TEST_NOW:
+        yield
+        return
+    start, began = datetime.fromisoformat(TEST_NOW), time.monotonic()
+    set_clock(lambda: start + timedelta(seconds=time.monotonic() - began))
+    try:
+        yield
+    finally:
+        set_clock(None)
 
 
 @pytest.fixture(autouse=True, scope="session")
