@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck contracts pytest bench clean
 
+# each stage of `make test` says how long it took
+TIMED = bash -c 'SECONDS=0; "$$@"; rc=$$?; echo "== stage $$0: $${SECONDS} s"; exit $$rc'
+# the tests run in one worker per core (pytest-xdist; each worker has its own databases)
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -18,17 +23,16 @@ run: $(STAMP)
 test: $(STAMP) lint typecheck contracts pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(TIMED) lint sh -c '$(BIN)/ruff check src tests bench && $(BIN)/ruff format --check src tests bench'
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	$(TIMED) typecheck $(BIN)/mypy
 
 contracts: $(STAMP)
-	$(BIN)/lint-imports
+	$(TIMED) contracts $(BIN)/lint-imports
 
 pytest: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(TIMED) pytest $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

@@ -3,8 +3,10 @@ OMNILINE_TEST_DATABASE_URL is set; realtime tests use Redis when OMNILINE_TEST_R
 
 import os
 import shutil
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -16,6 +18,7 @@ from omniline.app import create_app
 from omniline.auth.permissions import Permission
 from omniline.auth.service import create_api_token
 from omniline.config import Settings
+from omniline.kit.clock import set_clock
 from omniline.kit.db import normalize_url
 from omniline.migrate import upgrade
 from omniline.models import Base, Tenant, User
@@ -23,10 +26,62 @@ from omniline.runtime import Runtime
 from omniline.tenants.service import create_tenant
 from omniline.users.service import add_membership, create_user
 
+
+def _own_database_per_worker() -> None:
+    """Under pytest-xdist every worker gets a PostgreSQL database and a Redis database of its
+    own (test_gw0, test_gw1, ...), made when missing, so that workers never truncate each
+    other's rows. Done at import, before test modules read the variables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("OMNILINE_TEST_DATABASE_URL")
+    if not worker:
+        return
+    if url:
+        base, _, name = url.rpartition("/")
+        mine = f"{name}_{worker}"
+        import asyncio
+
+        import asyncpg
+
+        async def create() -> None:
+            conn = await asyncpg.connect(url)
+            try:
+                if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", mine):
+                    await conn.execute(f'CREATE DATABASE "{mine}"')
+            finally:
+                await conn.close()
+
+        asyncio.run(create())
+        os.environ["OMNILINE_TEST_DATABASE_URL"] = f"{base}/{mine}"
+    redis = os.environ.get("OMNILINE_TEST_REDIS_URL")
+    if redis:
+        base, _, number = redis.rpartition("/")
+        index = int(worker.removeprefix("gw"))
+        os.environ["OMNILINE_TEST_REDIS_URL"] = f"{base}/{(int(number) - index) % 16}"
+
+
+_own_database_per_worker()
 PG_URL = os.environ.get("OMNILINE_TEST_DATABASE_URL")
+# The product's clock in every test (and every server a test starts) may be made to start at a
+# chosen instant, e.g. OMNILINE_TEST_NOW=2026-12-06T22:00:00Z (Sunday 23:00 in Warsaw): the
+# suite must pass at any hour and on any day, and this is how that is checked.
+TEST_NOW = os.environ.get("OMNILINE_TEST_NOW")
 REDIS_URL = os.environ.get("OMNILINE_TEST_REDIS_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _product_clock() -> Iterator[None]:
+    """With OMNILINE_TEST_NOW, each test starts on that instant (its clock then runs on)."""
+    if not TEST_NOW:
+        yield
+        return
+    start, began = datetime.fromisoformat(TEST_NOW), time.monotonic()
+    set_clock(lambda: start + timedelta(seconds=time.monotonic() - began))
+    try:
+        yield
+    finally:
+        set_clock(None)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -23,6 +23,8 @@ def server_env(data_dir: Path, database_url: str | None = None, **extra: str) ->
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMNILINE_")}
     # the test's own SMTP servers and webhooks listen on loopback: allowed explicitly
     env.update(OMNILINE_DEV="1", OMNILINE_DATA_DIR=str(data_dir), OMNILINE_EGRESS_ALLOW="loopback")
+    if os.environ.get("OMNILINE_TEST_NOW"):  # the servers tests start share the tests' clock
+        env["OMNILINE_CLOCK_START"] = os.environ["OMNILINE_TEST_NOW"]
     env.update(extra)
     if database_url:
         env["OMNILINE_DATABASE_URL"] = database_url

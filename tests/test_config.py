@@ -1,11 +1,13 @@
 """Settings refuse default secrets outside dev mode, and mistyped egress settings."""
 
 import ipaddress
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
 from omniline.config import InsecureSettings, Settings
+from omniline.kit.clock import get_clock, set_clock, utcnow
 
 
 def test_default_secret_is_refused_outside_dev() -> None:
@@ -40,3 +42,26 @@ def test_connections_go_to_public_addresses_only_unless_the_setting_allows_more(
     monkeypatch.setenv("OMNILINE_EGRESS_ALLOW", "everything")
     with pytest.raises(ValidationError, match="'everything' is neither a range name"):
         Settings()
+
+
+def test_a_moved_clock_is_for_dev_mode_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMNILINE_SECRET_KEY", "x" * 40)
+    with pytest.raises(InsecureSettings, match="dev mode only"):
+        Settings(dev=False, clock_start="2026-12-06T22:00:00Z").check_secure()
+
+
+def test_the_clock_runs_on_from_the_start_it_is_given() -> None:
+    start = datetime(2026, 12, 6, 22, 0, tzinfo=UTC)  # Sunday 23:00 in Warsaw
+    before = get_clock()
+    try:
+        Settings(dev=True, clock_start=start).apply_clock()
+        first = utcnow()
+        Settings(dev=True, clock_start=start).apply_clock()  # again: time does not jump back
+        assert start <= first <= utcnow() < start + timedelta(minutes=1)
+    finally:
+        set_clock(before)
+
+
+def test_a_clock_start_without_a_zone_is_refused() -> None:
+    with pytest.raises(InsecureSettings, match="time zone"):
+        Settings(dev=True, clock_start=datetime(2026, 12, 6, 22, 0)).apply_clock()

@@ -5,11 +5,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic.json_schema import models_json_schema
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path
 
 from omniline import __version__
 from omniline.api import errors
@@ -29,6 +31,7 @@ from omniline.files.endpoints import router as files_router
 from omniline.inbound.endpoints import router as inbound_router
 from omniline.interactions.endpoints import router as interactions_router
 from omniline.kit import memory
+from omniline.kit.clock import utcnow
 from omniline.kit.errors import PayloadTooLarge
 from omniline.knowledge.endpoints import router as knowledge_router
 from omniline.portal.endpoints import router as portal_router
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     """Build the application; the runtime starts and stops with it."""
     settings = settings or Settings()
     settings.check_secure()
+    settings.apply_clock()
     runtime = runtime or Runtime.build(settings)
 
     @asynccontextmanager
@@ -89,6 +93,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         version=__version__,
         description="Open-source omnichannel contact center: one customer, one case, all channels.",
         lifespan=lifespan,
+        docs_url=None,  # served below from this installation, not from a CDN
+        redoc_url=None,
     )
     app.state.runtime = runtime
     errors.install(app)
@@ -106,6 +112,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     if settings.dev:  # a sample company site with the chat widget, for the demo
         app.include_router(demo_site_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _serve_api_docs(app)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
@@ -114,11 +121,27 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @app.get("/health", tags=["ops"])
     async def health() -> dict[str, str]:
-        """Liveness: the web stack answers (does not touch the database)."""
-        return {"status": "ok"}
+        """Liveness: the web stack answers (does not touch the database), and its clock."""
+        return {"status": "ok", "time": utcnow().isoformat()}
 
     _extend_openapi(app)
     return app
+
+
+def _serve_api_docs(app: FastAPI) -> None:
+    """/docs with Swagger UI's files from the installation (the swagger-ui-bundle package):
+    an installation without internet, or behind a strict proxy, still shows its API."""
+    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Omniline API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
 
 
 # endpoints that take files: they have a larger limit

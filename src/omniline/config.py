@@ -1,11 +1,13 @@
 """One Settings class; every value can be set by an OMNILINE_* environment variable."""
 
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from omniline.kit.clock import start_clock_at
 from omniline.kit.egress import EgressPolicy
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
@@ -32,6 +34,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 25_000_000  # file uploads (article import: zips up to 20 MB)
     # the address customers reach this installation at (links sent to them); else the request's
     public_url: str | None = None
+    # dev mode only: the product's clock starts here and runs on (tests of hours and weekdays)
+    clock_start: datetime | None = None
     # where connections a tenant configures (SMTP servers, webhooks...) may go besides public
     # addresses: range names (loopback, private, link-local, shared) and networks, e.g.
     # "loopback" or "10.20.0.0/16, 192.168.5.7"; empty: public addresses only
@@ -63,3 +67,12 @@ class Settings(BaseSettings):
                 "(for example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'), "
                 "or run in dev mode with OMNILINE_DEV=1 / `omniline serve --demo`."
             )
+        if not self.dev and self.clock_start is not None:
+            raise InsecureSettings("OMNILINE_CLOCK_START moves the clock: it is for dev mode only")
+
+    def apply_clock(self) -> None:
+        """Start the product's clock at OMNILINE_CLOCK_START when it is set (dev mode)."""
+        if self.clock_start is not None:
+            if self.clock_start.tzinfo is None:
+                raise InsecureSettings("OMNILINE_CLOCK_START needs a time zone, e.g. ...Z")
+            start_clock_at(self.clock_start)

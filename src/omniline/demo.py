@@ -25,7 +25,7 @@ from omniline.inbound import service as inbound
 from omniline.interactions import service as interactions
 from omniline.journal.actor import Actor, ActorType
 from omniline.journal.work import Work
-from omniline.kit.clock import set_clock, utcnow
+from omniline.kit.clock import get_clock, set_clock, utcnow
 from omniline.kit.db import make_engine, make_sessionmaker
 from omniline.kit.ids import new_id
 from omniline.models import (
@@ -133,6 +133,26 @@ CUSTOMERS: list[DemoCustomer] = [
 
 
 @dataclass(frozen=True)
+class DemoSpec:
+    """Which bank to seed: the demo's own, or another one beside it (the browser tests give
+    every test its own, so that no test sees another's contacts, agents or hours)."""
+
+    slug: str = DEMO_SLUG
+    name: str = DEMO_NAME
+    domain: str = "demo.bank"  # the staff's e-mail domain: people are installation-wide
+    always_open: bool = False  # open around the clock instead of the bank's business hours
+    story: bool = True  # the fortnight of contacts before now, some still waiting
+
+    def staff(self) -> list[tuple[str, str, str]]:
+        """STAFF, with addresses at this bank's domain."""
+        return [(f"{e.split('@')[0]}@{self.domain}", name, role) for e, name, role in STAFF]
+
+    def email(self, who: str) -> str:
+        """The address of one of the staff: `email("agent3")`."""
+        return f"{who}@{self.domain}"
+
+
+@dataclass(frozen=True)
 class DemoInfo:
     """What a person needs to start using the demo."""
 
@@ -154,7 +174,7 @@ async def seed_demo(settings: Settings) -> DemoInfo:
             tenant = await get_tenant(work.session, DEMO_SLUG)
             seeded = tenant is None
             if tenant is None:
-                tenant = await _seed(work)
+                tenant = await _seed(work, DemoSpec())
             await _ensure_admin_login(work, tenant)
             await _ensure_webchat(work, tenant)
             token, _ = await create_api_token(
@@ -239,32 +259,40 @@ async def _ensure_webchat(work: Work, tenant: Tenant) -> None:
     await save_settings(work, tenant, config, rotate_secret=True)
 
 
-async def _seed(work: Work) -> Tenant:
+async def seed_bank(work: Work, spec: DemoSpec) -> Tenant:
+    """Seed a bank like the demo's beside it, with its web chat on; the caller commits."""
+    tenant = await _seed(work, spec)
+    await _ensure_webchat(work, tenant)
+    return tenant
+
+
+async def _seed(work: Work, spec: DemoSpec) -> Tenant:
     """Create the tenant, its taxonomy and its contact history, with the clock in the past."""
     now = utcnow()
     clock = _Clock(now - timedelta(days=15))
+    before = get_clock()
     set_clock(clock.now)
     try:
         tenant = await create_tenant(
             work,
-            slug=DEMO_SLUG,
-            name=DEMO_NAME,
+            slug=spec.slug,
+            name=spec.name,
             timezone=DEMO_TIMEZONE,
             default_region="PL",
-            business_calendar=_business_calendar(now.year),
+            business_calendar=_ALWAYS_OPEN if spec.always_open else _business_calendar(now.year),
         )
         tenant.settings = {**tenant.settings, "canned_responses": CANNED}
         codes = await _create_reasons(work, tenant)
-        agents = await _create_agents(work, tenant)
-        await demo_knowledge.seed_knowledge(work, tenant, codes, editor_email=STAFF[1][0])
+        agents = await _create_agents(work, tenant, spec)
+        await demo_knowledge.seed_knowledge(work, tenant, codes, editor_email=spec.staff()[1][0])
         seeder = _Seeder(work, tenant, agents, codes)
-        for at, step, story in _timeline(_stories(now), now):
+        for at, step, story in _timeline(_stories(now) if spec.story else [], now):
             clock.at = at
             await step.run(seeder, story)
         clock.at = now
         await demo_routing.open_routing(work, tenant, agents)
     finally:
-        set_clock(None)
+        set_clock(before)
     return tenant
 
 
@@ -274,6 +302,9 @@ class _Clock:
 
     def now(self) -> datetime:
         return self.at
+
+
+_ALWAYS_OPEN: dict[str, object] = {}  # a calendar with no week is open around the clock
 
 
 def _business_calendar(year: int) -> dict[str, object]:
@@ -295,10 +326,10 @@ async def _create_reasons(work: Work, tenant: Tenant) -> dict[str, ContactReason
     return made
 
 
-async def _create_agents(work: Work, tenant: Tenant) -> list[User]:
+async def _create_agents(work: Work, tenant: Tenant, spec: DemoSpec) -> list[User]:
     """Create the staff; people who exist already (from an earlier install) keep their login."""
     agents = []
-    for email, name, role in STAFF:
+    for email, name, role in spec.staff():
         user = await get_user_by_email(work.session, email)
         if user is None:
             user = await create_user(work, email=email, name=name, password=DEMO_PASSWORD)

@@ -1,5 +1,7 @@
 """What every endpoint shares: size limits and error answers a person can act on."""
 
+import re
+
 import httpx
 
 from tests.conftest import World
@@ -57,3 +59,15 @@ async def test_front_door_leads_to_the_staff_pages_and_docs_stay(
     docs = await client.get("/docs")
     assert docs.status_code == 200
     assert "Omniline" in docs.text
+
+
+async def test_the_api_docs_load_nothing_from_outside_the_installation(
+    client: httpx.AsyncClient,
+) -> None:
+    page = (await client.get("/docs")).text
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page) + re.findall(r"url: '([^']+)'", page)
+    assert sources, page
+    for source in sources:
+        assert source.startswith("/"), f"{source} is not served by the installation"
+        assert (await client.get(source)).status_code == 200, source
+    assert "cdn" not in page

@@ -1,23 +1,36 @@
 """Browser tests: the real server (`omniline serve --demo`) and Debian's Chromium via Playwright.
 
+Each test has a bank of its own on the one server (the `demo` fixture), and the server's clock
+says Sunday 23:00 in the banks' zone: no test sees another's leftovers or depends on the hour.
+
 Without Chromium they skip, with a message, unless OMNILINE_REQUIRE_BROWSER is set (CI sets
 it: there a missing browser is a failure, not a skip).
 """
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
-from omniline.demo import ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SLUG
+from omniline import demo as demo_bank
+from omniline.config import Settings
+from omniline.demo import DEMO_PASSWORD, DEMO_TIMEZONE, DemoSpec
+from omniline.journal.work import Work
+from omniline.kit.clock import get_clock, set_clock
+from omniline.kit.db import make_engine, make_sessionmaker
 from tests.serverproc import free_port, server_env, wait_healthy
 
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -47,18 +60,57 @@ def chromium() -> str:
     return path
 
 
+# The server's clock starts at an hour a contact center is most likely closed: Sunday 23:00
+# in the banks' time zone (the last one before now). Every test's bank is open around the
+# clock unless the test says otherwise, so no test depends on the hour or the weekday.
+ZONE = ZoneInfo(DEMO_TIMEZONE)
+
+
+def sunday_night(now: datetime) -> datetime:
+    """The last Sunday 23:00 in the banks' zone before `now`, in UTC."""
+    local = now.astimezone(ZONE)
+    sunday = local.date() - timedelta(days=(local.weekday() - 6) % 7)
+    at = datetime(sunday.year, sunday.month, sunday.day, 23, tzinfo=ZONE)
+    if at > local:
+        at -= timedelta(days=7)
+    return at.astimezone(UTC)
+
+
+@dataclass
+class Server:
+    """`omniline serve --demo`, as a newcomer runs it, with its clock on a Sunday night."""
+
+    url: str
+    data: Path  # the server's data folder, for `omniline` commands on its database
+
+    def now(self) -> datetime:
+        """The server's clock."""
+        return datetime.fromisoformat(httpx.get(f"{self.url}/health").json()["time"])
+
+
 @dataclass
 class Demo:
-    """The demo server: its URL and an admin's API token for setting up and checking."""
+    """One test's own bank on the server, seeded like the demo but without its story (no
+    contacts waiting) and open around the clock: no test sees another's contacts or agents.
+    `api` calls its API as its admin."""
 
     url: str
     token: str
-    data: Path  # the server's data folder, for `omniline` commands on its database
+    data: Path
+    spec: DemoSpec
+
+    @property
+    def slug(self) -> str:
+        return self.spec.slug
+
+    def email(self, who: str) -> str:
+        """The address of one of the bank's staff: `email("agent3")`."""
+        return self.spec.email(who)
 
     def api(self, method: str, path: str, **kw: Any) -> Any:
         response = httpx.request(
             method,
-            f"{self.url}/api/v1/tenants/{DEMO_SLUG}{path}",
+            f"{self.url}/api/v1/tenants/{self.slug}{path}",
             headers={"Authorization": f"Bearer {self.token}"},
             timeout=30,
             **kw,
@@ -78,14 +130,15 @@ class Demo:
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[Demo]:
-    """`omniline serve --demo` on a fresh data folder, as a newcomer runs it."""
+def server(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[Server]:
+    """`omniline serve --demo` on a fresh data folder, its clock on a Sunday night."""
     data = tmp_path_factory.mktemp("browser-demo")
     port = free_port()
     log = (data / "server.log").open("wb")
+    start = sunday_night(datetime.now(UTC))
     proc = subprocess.Popen(
         [sys.executable, "-m", "omniline", "serve", "--demo", "--port", str(port)],
-        env=server_env(data),
+        env=server_env(data, OMNILINE_CLOCK_START=start.isoformat()),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -97,11 +150,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[De
             log.flush()
             tail = (data / "server.log").read_text(errors="replace")[-3000:]
             raise RuntimeError(f"{exc}; the server said:\n{tail}") from exc
-        login = httpx.post(
-            f"{url}/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": DEMO_PASSWORD}
-        )
-        assert login.status_code == 200, login.text
-        yield Demo(url, login.json()["token"], data)
+        yield Server(url, data)
     finally:
         proc.terminate()
         try:
@@ -111,28 +160,42 @@ def demo(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[De
         log.close()
 
 
-CHOSEN_STATES = ("available", "break", "offline")  # what a person can set
+def seed_bank(server: Server, spec: DemoSpec) -> None:
+    """Seed a bank into the server's database on the server's clock, in a thread of its own
+    (Playwright's event loop may be running in this one)."""
+    offset = server.now() - datetime.now(UTC)
+
+    async def seed() -> None:
+        engine = make_engine(Settings(data_dir=server.data, dev=True).db_url)
+        before = get_clock()
+        set_clock(lambda: datetime.now(UTC) + offset)
+        try:
+            work = Work(make_sessionmaker(engine)())
+            try:
+                await demo_bank.seed_bank(work, spec)
+                await work.commit()
+            finally:
+                await work.session.close()
+        finally:
+            set_clock(before)
+            await engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, seed()).result()
 
 
-@pytest.fixture(autouse=True)
-def agents_as_they_were(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After each browser test the demo's agents are back in the states they had before it.
-    The tests share one demo: an agent a test left available, whose page is gone, would be
-    offered the next test's contacts and let them time out (to "not responding"), taking the
-    contacts and the agent away from the tests after it. Only for tests that use the demo."""
-    if "demo" not in request.fixturenames:
-        yield
-        return
-    demo: Demo = request.getfixturevalue("demo")
-    before = demo.api("GET", "/agents")
-    yield
-    now = {a["user_id"]: a for a in demo.api("GET", "/agents")}
-    for agent in before:
-        state = agent["state"] if agent["state"] in CHOSEN_STATES else "offline"
-        reason = agent["reason"] if state == "break" else None
-        if (now[agent["user_id"]]["state"], now[agent["user_id"]]["reason"]) != (state, reason):
-            body = {"state": state, "reason": reason}
-            demo.api("PUT", f"/agents/{agent['user_id']}/state", json=body)
+@pytest.fixture
+def demo(server: Server) -> Demo:
+    """This test's own bank (see Demo)."""
+    tag = uuid.uuid4().hex[:6]
+    spec = DemoSpec(slug=f"bank-{tag}", domain=f"{tag}.bank.test", always_open=True, story=False)
+    seed_bank(server, spec)
+    login = httpx.post(
+        f"{server.url}/api/v1/auth/login",
+        json={"email": spec.email("admin"), "password": DEMO_PASSWORD},
+    )
+    assert login.status_code == 200, login.text
+    return Demo(server.url, login.json()["token"], server.data, spec)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ import re
 import time
 import uuid
 from contextlib import suppress
+from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -11,15 +12,19 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from omniline.demo import DEMO_PASSWORD
 from tests.browser.conftest import Demo, open_page, screenshot
 
-AGENT = "agent3@demo.bank"  # the demo's written-channel agent (web forms and e-mail)
+AGENT = "agent3"  # the demo's written-channel agent (web forms and e-mail)
 
 
-def log_in(page: Page, url: str, email: str, target: str = "/t/demo-bank/desk") -> None:
-    page.goto(f"{url}/login?next={target}")
+def log_in(page: Page, demo: Demo, who: str, target: str = "desk") -> None:
+    """Log in as one of the bank's staff ("agent3", or a whole address) and open a page of the
+    bank ("desk", "wallboard") or of the installation ("/desk")."""
+    email = who if "@" in who else demo.email(who)
+    path = target if target.startswith("/") else f"/t/{demo.slug}/{target}"
+    page.goto(f"{demo.url}/login?next={path}")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{url}{target}")
+    expect(page).to_have_url(f"{demo.url}{path}")
 
 
 def wait_until_queued(demo: Demo, interaction_id: str) -> None:
@@ -31,9 +36,8 @@ def wait_until_queued(demo: Demo, interaction_id: str) -> None:
 
 
 def offer_of(page: Page, interaction_id: str, seconds: float = 30) -> Locator:
-    """The desk's offer of this contact, once it shows. Offers of other contacts are declined
-    meanwhile: the browser tests share one demo, whose queues may still hold contacts of its
-    story or of earlier tests, older than this one and filling the agent's capacity first."""
+    """The desk's offer of this contact, once it shows. Offers of other contacts (a test's
+    own earlier ones) are declined meanwhile."""
     offer = page.locator(f'.offer[data-interaction="{interaction_id}"]')
     others = page.locator(f'.offer:not([data-interaction="{interaction_id}"])')
     deadline = time.monotonic() + seconds
@@ -51,7 +55,7 @@ def offer_of(page: Page, interaction_id: str, seconds: float = 30) -> Locator:
 def test_an_agent_takes_answers_and_wraps_up_a_contact(browser: Browser, demo: Demo) -> None:
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    log_in(page, demo.url, AGENT)
+    log_in(page, demo, AGENT)
     page.locator("#state").select_option("available")
     subject = f"Statement for March {uuid.uuid4().hex[:4]}"
     email = f"desk-{uuid.uuid4().hex[:6]}@example.com"
@@ -126,13 +130,13 @@ def test_the_desk_works_with_the_keyboard_alone(browser: Browser, demo: Demo) ->
     """Log in, go available, accept, reply, end, classify, resolve and wrap up: no mouse."""
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    page.goto(f"{demo.url}/login?next=/t/demo-bank/desk")
+    page.goto(f"{demo.url}/login?next=/t/{demo.slug}/desk")
     tab_to(page, "input[name=email]")  # it has the focus from the start
-    page.keyboard.type(AGENT)
+    page.keyboard.type(demo.email(AGENT))
     page.keyboard.press("Tab")
     page.keyboard.type(DEMO_PASSWORD)
     page.keyboard.press("Enter")
-    expect(page).to_have_url(f"{demo.url}/t/demo-bank/desk")
+    expect(page).to_have_url(f"{demo.url}/t/{demo.slug}/desk")
     tab_to(page, "#state")
     page.keyboard.press("Home")  # the first choice: available
     me = _me(page)
@@ -184,3 +188,69 @@ def test_the_desk_works_with_the_keyboard_alone(browser: Browser, demo: Demo) ->
 def _me(page: Page) -> str:
     data = page.evaluate("JSON.parse(document.getElementById('desk-data').textContent)")
     return str(data["me"]["id"])
+
+
+def _write_in(demo: Demo, subject: str, email: str | None = None) -> Any:
+    email = email or f"{uuid.uuid4().hex[:8]}@example.com"
+    return demo.api(
+        "POST", "/inbound",
+        json={
+            "channel": "webform", "external_id": f"details:{uuid.uuid4().hex}", "subject": subject,
+            "body": f"About {subject}", "reason": "accounts.statement",
+            "sender": {"name": "Ola", "identities": [{"kind": "email", "value": email}]},
+        },
+    )  # fmt: skip
+
+
+def test_the_desk_shows_one_conversation_at_a_time_and_says_what_to_do(
+    browser: Browser, demo: Demo
+) -> None:
+    """What a new user hit: conversations stacked under the selected tab, the empty note
+    beside offers, the internal-note box left ticked, a transfer target chosen for them, a
+    phone call to a customer without a number, a blank state after a missed offer."""
+    watched = open_page(browser, locale="en-GB")
+    page = watched.page
+    log_in(page, demo, AGENT)
+    page.locator("#state").select_option("available")
+    first, second = _write_in(demo, "First question"), _write_in(demo, "Second question")
+    offer = offer_of(page, first["interaction_id"])
+    expect(page.locator("#empty")).to_be_hidden()  # an offer is work to do
+    offer.get_by_role("button", name="Accept").click()
+    offer_of(page, second["interaction_id"]).get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("tab")).to_have_count(2)
+    expect(page.locator(".conversation:visible")).to_have_count(1)  # only the selected one
+    expect(page.locator(".conversation:visible")).to_contain_text("Second question")
+    page.get_by_role("tab", name="First question").click()
+    expect(page.locator(".conversation:visible")).to_have_count(1)
+    panel = page.locator(f'.conversation[data-interaction="{first["interaction_id"]}"]')
+    expect(panel).to_be_visible()
+
+    panel.get_by_label("Internal note").check()
+    panel.get_by_label("Reply").fill("Checked the statement archive.")
+    panel.get_by_role("button", name="Send", exact=True).click()
+    expect(panel.locator(".messages .internal")).to_contain_text("statement archive")
+    expect(panel.get_by_label("Internal note")).not_to_be_checked()
+
+    assert panel.get_by_label("Transfer to").input_value() == ""
+    panel.get_by_role("button", name="Transfer", exact=True).click()
+    expect(panel.locator('.thread > [role="status"]')).to_have_text(
+        "Choose where to transfer first"
+    )
+
+    panel.get_by_role("button", name="Continue by phone").click()
+    expect(panel.locator('.thread > [role="status"]')).to_contain_text("no phone number")
+    expect(page.get_by_role("tab")).to_have_count(2)  # no call without a number
+    panel.get_by_label("Phone number or e-mail address").fill("+48 600 100 200")
+    panel.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("tab")).to_have_count(3)  # the call, once the number is there
+    customer = demo.api("GET", f"/customers/{first['customer_id']}?reveal=true")
+    assert {"kind": "phone", "value": "+48600100200"} in [
+        {"kind": i["kind"], "value": i["value"]} for i in customer["identities"]
+    ]
+
+    [accounts] = [q for q in demo.api("GET", "/queues") if q["name"] == "accounts"]
+    demo.api("PATCH", f"/queues/{accounts['id']}", json={"offer_timeout_seconds": 5})
+    third = _write_in(demo, "Third question")
+    offer_of(page, third["interaction_id"])  # and let it ring out
+    expect(page.locator("#state option:checked")).to_contain_text("Not responding", timeout=20_000)
+    watched.assert_clean()

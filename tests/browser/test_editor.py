@@ -6,16 +6,16 @@ import uuid
 
 from playwright.sync_api import Browser, Page, expect
 
-from omniline.demo import DEMO_PASSWORD, DEMO_SLUG
+from omniline.demo import DEMO_PASSWORD
 from tests.browser.conftest import Demo, open_page, screenshot
 
-EDITOR = "supervisor@demo.bank"
+EDITOR = "supervisor"
 
 
-def log_in(page: Page, demo: Demo, email: str) -> None:
+def log_in(page: Page, demo: Demo, who: str) -> None:
     """Open the knowledge base; the login page sends the person back to it."""
-    page.goto(f"{demo.url}/t/{DEMO_SLUG}/knowledge")
-    page.get_by_label("E-mail").fill(email)
+    page.goto(f"{demo.url}/t/{demo.slug}/knowledge")
+    page.get_by_label("E-mail").fill(demo.email(who))
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Knowledge base", level=1)).to_be_visible()
@@ -81,7 +81,7 @@ def test_an_editor_writes_publishes_and_rolls_back(browser: Browser, demo: Demo)
 def test_an_agent_reads_without_edit_controls(browser: Browser, demo: Demo) -> None:
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    log_in(page, demo, "agent1@demo.bank")
+    log_in(page, demo, "agent1")
     expect(page.get_by_role("link", name="New article")).to_have_count(0)
     page.get_by_role("link", name="How to block a lost or stolen card").click()
     expect(page.locator(".preview .body")).to_contain_text("block it at once")

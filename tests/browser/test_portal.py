@@ -12,7 +12,7 @@ from tests.browser.conftest import Demo, open_page, screenshot
 TITLE = "Card stolen abroad: what to do first"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def article(demo: Demo) -> dict[str, Any]:
     """A public article of our own, under the demo's 'Lost or stolen card' reason."""
     reasons = {r["code"]: r for r in demo.api("GET", "/reasons")}
@@ -49,7 +49,7 @@ def test_a_visitor_browses_searches_reads_and_asks_for_help(
 ) -> None:
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    page.goto(f"{demo.url}/help/demo-bank")
+    page.goto(f"{demo.url}/help/{demo.slug}")
     expect(page.get_by_role("heading", name="How can we help?")).to_be_visible()
     screenshot(page, "portal-home")
     page.get_by_role("link", name=re.compile(r"^Cards")).click()
@@ -89,7 +89,7 @@ def test_a_visitor_browses_searches_reads_and_asks_for_help(
 def test_the_portal_speaks_the_visitors_language(browser: Browser, demo: Demo) -> None:
     watched = open_page(browser, locale="pl-PL")
     page = watched.page
-    page.goto(f"{demo.url}/help/demo-bank")
+    page.goto(f"{demo.url}/help/{demo.slug}")
     expect(page.get_by_role("heading", name="W czym możemy pomóc?")).to_be_visible()
     page.get_by_role("link", name="Русский").click()
     expect(page.get_by_role("heading", name="Как мы можем помочь?")).to_be_visible()
@@ -108,7 +108,7 @@ def test_a_customer_follows_and_answers_their_case(browser: Browser, demo: Demo)
     )
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    page.goto(f"{demo.url}/help/demo-bank/status")
+    page.goto(f"{demo.url}/help/{demo.slug}/status")
     page.get_by_label("Case number").fill(str(landed["case_number"]))
     page.get_by_label("E-mail or phone").fill("someone-else@example.com")
     page.get_by_role("button", name="Show my case").click()

@@ -13,20 +13,19 @@ from tests.browser.conftest import Demo, open_page, screenshot
 from tests.browser.test_desk import log_in
 from tests.serverproc import cli, server_env
 
-SECOND = "north-telecom"
-
 
 def _second_project(demo: Demo, email: str) -> Any:
     """A second tenant (as an operator makes one) where the agent takes web forms."""
+    second = f"{demo.slug}-north"
     env = server_env(demo.data)
-    cli(env, "tenants", "create", SECOND, "North Telecom")
-    cli(env, "users", "grant", email, SECOND, "agent")
+    cli(env, "tenants", "create", second, "North Telecom")
+    cli(env, "users", "grant", email, second, "agent")
     scopes = ["inbound.write", "routing.manage", "routing.supervise", "interactions.read"]
-    token = cli(env, "tokens", "create", SECOND, "setup", *[f"--scope={s}" for s in scopes])
+    token = cli(env, "tokens", "create", second, "setup", *[f"--scope={s}" for s in scopes])
 
     def api(method: str, path: str, **kw: Any) -> Any:
         response = httpx.request(
-            method, f"{demo.url}/api/v1/tenants/{SECOND}{path}",
+            method, f"{demo.url}/api/v1/tenants/{second}{path}",
             headers={"Authorization": f"Bearer {token.strip()}"}, timeout=30, **kw,
         )  # fmt: skip
         assert response.status_code < 300, response.text
@@ -43,7 +42,7 @@ def _second_project(demo: Demo, email: str) -> Any:
 
 
 def _new_agent(demo: Demo) -> tuple[str, str]:
-    email = f"multi-{uuid.uuid4().hex[:6]}@demo.bank"
+    email = demo.email(f"multi-{uuid.uuid4().hex[:6]}")
     made = demo.api(
         "POST", "/members",
         json={"email": email, "role": "agent", "name": "Nina Multi", "password": DEMO_PASSWORD},
@@ -58,13 +57,13 @@ def test_an_agent_works_two_projects_in_one_desk(browser: Browser, demo: Demo) -
 
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    log_in(page, demo.url, email, "/desk")
+    log_in(page, demo, email, "/desk")
     page.get_by_label("North Telecom").check()
     page.get_by_label("Demo Bank").check()
     page.get_by_role("button", name="Open one desk for the chosen projects").click()
     tabs = page.locator("#projects [role=tab]")
     expect(tabs).to_have_text(["Demo Bank", "North Telecom"])
-    north = page.locator('.project[data-project="north-telecom"]')
+    north = page.locator(f'.project[data-project="{demo.slug}-north"]')
     tabs.nth(1).click()
     north.locator("[data-part=state]").select_option("available")
     for _ in range(100):

@@ -10,47 +10,33 @@ from tests.browser.conftest import Demo, open_page, screenshot
 from tests.browser.test_desk import log_in
 from tests.browser.test_widget import _interaction_with, _open_form
 
-AGENT = "agent1@demo.bank"  # "Voice + chat": chats land in her hands, cards first
+AGENT = "agent1"  # "Voice + chat": chats land in her hands, cards first
 
 
 def _only_agent1_takes_chats(demo: Demo) -> None:
-    """Other agents go offline; chats agent1 still holds from earlier tests are closed."""
+    """The bank's other agents go offline, so the chat lands with agent1."""
     agents = [a for a in demo.api("GET", "/agents") if a["profile_id"]]
-    # agent1 is the demo's card expert on the chat profile (see omniline.demo_routing)
-    [agent1] = [
-        a["user_id"] for a in agents if a["skills"] == {"cards": 5, "accounts": 3, "loans": 2}
-    ]
+    [me] = [m["user_id"] for m in demo.api("GET", "/members") if m["email"] == demo.email(AGENT)]
     for row in agents:
-        if row["user_id"] != agent1 and row["state"] != "offline":
+        if row["user_id"] != me and row["state"] != "offline":
             demo.api("PUT", f"/agents/{row['user_id']}/state", json={"state": "offline"})
-    held = demo.api("GET", "/interactions", params={"channel": "webchat", "limit": 200})["items"]
-    for row in held:
-        if row["agent_id"] != agent1 or row["status"] not in ("active", "held", "ended"):
-            continue
-        if row["status"] != "ended":
-            demo.api("POST", f"/interactions/{row['id']}/steps", json={"step": "ended"})
-        demo.api(
-            "POST",
-            f"/interactions/{row['id']}/steps",
-            json={"step": "wrapped_up", "reason_code": "cards.lost"},
-        )
 
 
 def test_customer_agent_and_supervisor_in_three_browsers(browser: Browser, demo: Demo) -> None:
     _only_agent1_takes_chats(demo)
     supervisor = open_page(browser, locale="en-GB")
-    log_in(supervisor.page, demo.url, "supervisor@demo.bank", "/t/demo-bank/wallboard")
+    log_in(supervisor.page, demo, "supervisor", "wallboard")
     cards_row = supervisor.page.locator("#queues tr", has_text="cards")
     expect(cards_row).to_be_visible()
     answered_before = int(cards_row.locator(".answered").inner_text())
 
     agent = open_page(browser, locale="en-GB")
-    log_in(agent.page, demo.url, AGENT)
+    log_in(agent.page, demo, AGENT)
     agent.page.locator("#state").select_option("available")
 
     customer = open_page(browser, locale="en-GB")
     page = customer.page
-    page.goto(f"{demo.url}/demo/site")
+    page.goto(f"{demo.url}/demo/site?bank={demo.slug}")
     _open_form(page)
     question = f"I lost my card in Kraków ({uuid.uuid4().hex[:6]})"
     page.get_by_label("Your name").fill("Marta")

@@ -1,5 +1,6 @@
 """The supervisor's wallboard in Chromium: numbers change live, states change, contacts move."""
 
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -28,7 +29,8 @@ def shows_the_servers_number(cell: Locator, read: Callable[[], int]) -> int:
 def test_the_wallboard_follows_the_queues_without_a_reload(browser: Browser, demo: Demo) -> None:
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    log_in(page, demo.url, "supervisor@demo.bank", "/t/demo-bank/wallboard")
+    page.clock.install()  # the page's clock runs as usual until the test moves it
+    log_in(page, demo, "supervisor", "wallboard")
     general = page.locator("#queues tr", has_text="general")
     expect(general).to_be_visible()
     webforms = page.locator('#channels tr[data-channel="webform"]')
@@ -76,6 +78,16 @@ def test_the_wallboard_follows_the_queues_without_a_reload(browser: Browser, dem
         time.sleep(0.1)
     else:
         raise AssertionError("the agent's routing profile did not change")
-    [chat] = [p for p in demo.api("GET", "/routing-profiles") if p["name"] == "Voice + chat"]
-    demo.api("PATCH", f"/agents/{user_id}", json={"profile_id": chat["id"]})  # as it was
+    expect(agent.locator(".since")).to_have_text(re.compile(r"^\d+ min$"))  # time in the state
+
+    untitled = demo.api(
+        "POST", "/inbound",
+        json={"channel": "webform", "external_id": f"wall:{uuid.uuid4().hex}", "body": "Hi",
+              "sender": {"identities": [{"kind": "email", "value": "untitled@x.test"}]}},
+    )  # fmt: skip
+    wait_until_queued(demo, untitled["interaction_id"])
+    waiting = page.locator(f'#waiting li[data-interaction="{untitled["interaction_id"]}"]')
+    expect(waiting).to_contain_text("webform · (no subject) ·")
+    page.clock.fast_forward("02:00:00")  # two hours on: waits read h:mm:ss, not 120:00
+    expect(general.locator(".longest")).to_have_text(re.compile(r"^2:00:\d\d$"))
     watched.assert_clean()

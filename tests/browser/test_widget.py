@@ -46,7 +46,7 @@ def test_a_visitor_chats_and_the_chat_follows_them_across_pages(
     _someone_available(demo)
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    page.goto(f"{demo.url}/demo/site")
+    page.goto(f"{demo.url}/demo/site?bank={demo.slug}")
     _open_form(page)
     dialog = page.get_by_role("dialog", name="Chat · Demo Bank")
     expect(dialog).to_be_visible()
@@ -78,7 +78,7 @@ def test_a_visitor_chats_and_the_chat_follows_them_across_pages(
     expect(dialog.get_by_text(XSS, exact=True)).to_be_visible()
 
     page.get_by_role("link", name="Cards").first.click()  # another page of the site
-    expect(page).to_have_url(f"{demo.url}/demo/site/other")
+    expect(page).to_have_url(f"{demo.url}/demo/site/other?bank={demo.slug}")
     expect(dialog.get_by_text(REPLY)).to_be_visible()
     demo.api("POST", f"/interactions/{interaction}/messages", json={"body": "Still here?"})
     expect(dialog.get_by_text("Still here?")).to_be_visible()
@@ -96,7 +96,7 @@ def test_files_are_sent_and_oversized_ones_refused_with_a_message(
     _someone_available(demo)
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    page.goto(f"{demo.url}/demo/site")
+    page.goto(f"{demo.url}/demo/site?bank={demo.slug}")
     _open_form(page)
     page.get_by_label("Your name").fill("Filip")
     page.get_by_label("How can we help?").fill("I have a statement to show you")
@@ -126,9 +126,9 @@ def test_files_are_sent_and_oversized_ones_refused_with_a_message(
 def test_the_widget_speaks_the_pages_language(browser: Browser, demo: Demo) -> None:
     watched = open_page(browser, locale="en-GB")
     page = watched.page
-    page.goto(f"{demo.url}/demo/site?lang=pl")
+    page.goto(f"{demo.url}/demo/site?bank={demo.slug}&lang=pl")
     page.get_by_role("button", name="Napisz do nas").click()
     expect(page.get_by_role("dialog", name="Czat · Demo Bank")).to_be_visible()
-    page.goto(f"{demo.url}/demo/site?lang=ru")
+    page.goto(f"{demo.url}/demo/site?bank={demo.slug}&lang=ru")
     expect(page.get_by_role("dialog", name="Чат · Demo Bank")).to_be_visible()  # still open
     watched.assert_clean()

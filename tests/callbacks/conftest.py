@@ -1,6 +1,9 @@
 """A contact center with a voice queue, agents and a customer who chatted, on a moving clock.
 
-Jobs run when the test says (`Center.jobs`), as a worker would run them once due.
+Jobs run when the test says (`Center.jobs`), as a worker would run them once due. Every test
+runs twice: from a Wednesday morning, and from Sunday 23:00 in the tenant's zone (UTC), when
+a contact center with business hours would be closed; a test about hours asks for one start
+with `@pytest.mark.parametrize("clock", ["wednesday"], indirect=True)`.
 """
 
 import uuid
@@ -17,24 +20,31 @@ from tests.conftest import World
 from tests.routing.test_service import Desk
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
+STARTS = {"wednesday": START, "sunday_night": datetime(2026, 11, 29, 23, 0, tzinfo=UTC)}
 PHONE = "+442079460958"
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = START
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.now = start
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
 
-@pytest.fixture
-def clock() -> Iterator[Clock]:
-    moving = Clock()
+_running: list[Clock] = []  # the test's clock, for `at`
+
+
+@pytest.fixture(params=list(STARTS))
+def clock(request: pytest.FixtureRequest) -> Iterator[Clock]:
+    moving = Clock(STARTS[request.param])
     set_clock(lambda: moving.now)
+    _running.append(moving)
     try:
         yield moving
     finally:
+        _running.remove(moving)
         set_clock(None)
 
 
@@ -130,8 +140,9 @@ async def center(client: httpx.AsyncClient, world: World, runtime: Runtime, cloc
 
 
 def at(**delta: float) -> str:
-    """A time after the start, as the API takes it."""
-    return (START + timedelta(**delta)).isoformat().replace("+00:00", "Z")
+    """A time after the test's start, as the API takes it."""
+    start = _running[-1].start if _running else START
+    return (start + timedelta(**delta)).isoformat().replace("+00:00", "Z")
 
 
 __all__ = ["PHONE", "START", "Center", "Clock", "at", "uuid"]

@@ -4,6 +4,8 @@ cancelled, kept across a restart; rights and bad input."""
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from omniline.runtime import Runtime
 from tests.callbacks.conftest import PHONE, START, Center, at
 
@@ -73,6 +75,7 @@ async def test_nobody_else_gets_it_until_the_hold_ends(center: Center) -> None:
     assert (call["status"], call["agent_id"]) == ("offered", center.user("supervisor"))
 
 
+@pytest.mark.parametrize("clock", ["wednesday"], indirect=True)  # the hours fit Wednesday 10:00
 async def test_a_callback_due_after_hours_waits_for_the_queue_to_open(center: Center) -> None:
     await center.set_up(calendar={"week": WEEKDAYS})
     chat = await center.chat()
@@ -186,23 +189,25 @@ async def test_rights(center: Center) -> None:
         assert (await center.client.get(path, headers=other)).status_code == 404
 
 
-BAD = [
-    ({"due_at": at(minutes=-10)}, "due_at", "in the past"),
-    ({"due_at": at(days=31)}, "due_at", "more than 30 days"),
-    ({"due_at": "2026-11-25T12:00:00"}, None, "timezone"),
-    ({"phone": "call me maybe"}, "phone", "not a phone number"),
-    ({"phone": "+44 12"}, "phone", "not a possible phone number"),
-    ({"due_at": at(hours=2), "window_end_at": at(hours=1)}, "window_end_at", "after the due"),
-    ({"window_end_at": at(days=2)}, "window_end_at", "longer than 24 hours"),
-    ({"queue_id": "01a25079-9849-7e22-a6ae-39fe07ef789b"}, "queue_id", "names no queue"),
-    ({"when": "tomorrow"}, None, "Extra inputs"),
-]
+def bad() -> list[tuple[dict[str, str], str | None, str]]:
+    """Bad bodies, with times from the test's start: (body, field named, words said)."""
+    return [
+        ({"due_at": at(minutes=-10)}, "due_at", "in the past"),
+        ({"due_at": at(days=31)}, "due_at", "more than 30 days"),
+        ({"due_at": "2026-11-25T12:00:00"}, None, "timezone"),
+        ({"phone": "call me maybe"}, "phone", "not a phone number"),
+        ({"phone": "+44 12"}, "phone", "not a possible phone number"),
+        ({"due_at": at(hours=2), "window_end_at": at(hours=1)}, "window_end_at", "after the due"),
+        ({"window_end_at": at(days=2)}, "window_end_at", "longer than 24 hours"),
+        ({"queue_id": "01a25079-9849-7e22-a6ae-39fe07ef789b"}, "queue_id", "names no queue"),
+        ({"when": "tomorrow"}, None, "Extra inputs"),
+    ]
 
 
 async def test_bad_input_is_refused_with_a_reason(center: Center) -> None:
     await center.set_up()
     chat = await center.chat()
-    for body, field, words in BAD:
+    for body, field, words in bad():
         response = await center.call(
             "POST", f"/interactions/{chat['id']}/callbacks", "agent", json=body
         )

@@ -175,3 +175,19 @@ async def test_one_desk_serves_several_projects_of_the_agent(
     assert (empty.status_code, empty.headers["location"]) == (303, "/desk")
     client.cookies.clear()
     assert (await client.get("/desk/work?p=acme")).status_code == 303  # log in first
+
+
+async def test_a_planner_lands_on_the_planning_page_not_a_desk(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await log_in(client, "planner@acme.test")
+    desk = await client.get("/t/acme/desk")
+    assert (desk.status_code, desk.headers["location"]) == (303, "/t/acme/planning")
+    page = await client.get("/t/acme/planning", headers={"Accept-Language": "pl"})
+    assert page.status_code == 200
+    assert "Planowanie" in page.text
+    assert "/api/v1/tenants/acme/interactions" in page.text
+    assert 'id="state"' not in page.text  # no state to choose
+    assert 'href="/t/acme/desk"' not in page.text
+    await log_in(client, "agent@acme.test")
+    assert (await client.get("/t/acme/desk")).status_code == 200

@@ -100,6 +100,7 @@ def serve(
         settings.check_secure()
     except InsecureSettings as exc:
         _fail(str(exc))
+    settings.apply_clock()
     if not settings.database_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.db_url)
@@ -127,6 +128,7 @@ def worker() -> None:
     from omniline.runtime import Runtime
 
     async def main(settings: Settings) -> None:
+        settings.apply_clock()
         runtime = Runtime.build(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -46,7 +46,10 @@ SCRIPT_TEXTS = (
     "the customer's number on file", "I will call back myself", "Note for the call",
     "Schedule the callback", "Callback scheduled", "Callback", "Cancel", "Callback cancelled",
     "Call the customer back on", "To", "Subject", "Text", "Send the e-mail", "Transfer to",
-    "Queues", "Colleagues",
+    "Queues", "Colleagues", "state:not_responding", "state:away", "Choose where to transfer",
+    "Choose where to transfer first", "The customer has no phone number: add one to call them.",
+    "The customer has no phone number, and your role may not add one.", "Kind", "Phone",
+    "E-mail", "Phone number or e-mail address", "Add",
 )  # fmt: skip
 
 
@@ -105,11 +108,20 @@ async def desk_data(work: Work, access: TenantAccess, language: str) -> dict[str
     }
 
 
-@router.get("/t/{tenant_slug}/desk", response_class=HTMLResponse)
-async def desk(page: StaffDep) -> HTMLResponse:
-    """The agent desktop of one tenant."""
-    page.access.require(Permission.INTERACTIONS_READ)
+@router.get("/t/{tenant_slug}/desk", response_class=HTMLResponse, response_model=None)
+async def desk(page: StaffDep) -> Response:
+    """The agent desktop of one tenant; people who do not handle contacts (planners) are
+    sent to the page made for them instead of a desk with a state they cannot use."""
+    if not page.access.can(Permission.INTERACTIONS_WRITE):
+        return RedirectResponse(f"{page.tenant_base}/planning", 303)
     return page.page("staff/desk.html", data=await desk_data(page.work, page.access, page.language))
+
+
+@router.get("/t/{tenant_slug}/planning", response_class=HTMLResponse)
+async def planning(page: StaffDep) -> HTMLResponse:
+    """What there is for a workforce planner, until the planning pages come."""
+    page.access.require(Permission.INTERACTIONS_READ)
+    return page.page("staff/planning.html")
 
 
 MAX_PROJECTS = 8  # one socket each; more than this is not one person's work

@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from omniline.kit.clock import utcnow
 from omniline.web import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -43,6 +44,7 @@ def render(
         lang=language,
         languages=i18n.NAMES,
         _=i18n.translator(language),
+        server_time=utcnow().isoformat(),
         **context,
     )
     response = HTMLResponse(page, status_code=status_code, headers=HEADERS)

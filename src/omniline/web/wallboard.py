@@ -23,7 +23,8 @@ SCRIPT_TEXTS = (
     "Offline", "presence:available", "presence:on_contact", "presence:wrap_up",
     "presence:break", "presence:not_responding", "presence:offline",
     "Connection lost: reconnecting…", "Nobody is waiting.", "Updated", "Routing profile",
-    "No profile", "Channel",
+    "No profile", "Channel", "min", "h", "d", "(no subject)", "reason:missed_offer",
+    "presence:away",
 )  # fmt: skip
 
 

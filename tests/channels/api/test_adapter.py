@@ -261,3 +261,23 @@ async def test_a_webhook_is_called_at_the_address_checked_with_its_host_name(pee
     [request] = peer.received
     assert (request.path, request.headers["host"]) == ("/in", f"hooks.acme.test:{port}")
     assert dns.asked == ["hooks.acme.test"]
+
+
+async def test_an_attachment_is_a_web_address_or_refused(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Agents open attachments as links: a javascript: or data: address would run or show
+    the sender's content in the desk, so the API channel refuses it, naming the field."""
+    for url in ("javascript:alert(document.cookie)", "data:text/html,<script>x()</script>",
+                "JaVaScRiPt://%0aalert(1)", "//evil.example/x"):  # fmt: skip
+        body = {
+            "channel": "webform", "external_id": f"att-{uuid.uuid4().hex}", "body": "see file",
+            "sender": {"identities": [{"kind": "email", "value": "ada@example.com"}]},
+            "attachments": [{"name": "statement.pdf", "url": url}],
+        }  # fmt: skip
+        refused = await client.post("/api/v1/inbound", json=body, headers=world.auth("api"))
+        assert refused.status_code == 422, (url, refused.text)
+        assert "url" in refused.text
+    body["attachments"] = [{"name": "statement.pdf", "url": "https://files.example.com/s.pdf"}]
+    taken = await client.post("/api/v1/inbound", json=body, headers=world.auth("api"))
+    assert taken.status_code == 200, taken.text

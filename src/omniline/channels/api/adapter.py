@@ -58,7 +58,8 @@ class IdentityIn(BaseModel):
 
 class AttachmentIn(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=255)]
-    url: Annotated[str, Field(min_length=1, max_length=2000)]
+    # shown to agents as a link: only web addresses, never javascript: or data: ones
+    url: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^(?i:https?)://\S+$")]
     content_type: Annotated[str, Field(max_length=200)] = "application/octet-stream"
     size: Annotated[int, Field(ge=0)] | None = None
 

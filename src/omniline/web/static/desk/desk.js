@@ -2,7 +2,7 @@
 // Everything goes through the public API and the tenant's WebSocket; the server checks rights.
 // Data from people is only ever put into the page with textContent.
 
-import { el, say, tenantApi } from "../staff/common.js";
+import { el, say, serverNow, tenantApi } from "../staff/common.js";
 import { callbackCall, callbackForm, summaryForm } from "./move.js";
 
 const MINE = new Set(["active", "held", "ended"]);
@@ -16,7 +16,10 @@ export function startDesk(root, data, hooks = {}) {
   const API = `/api/v1/tenants/${data.tenant}`;
   const part = (name) => root.querySelector(`[data-part="${name}"]`);
   const offersBox = hooks.offers || part("offers");
-  const counted = () => hooks.onCount?.(offers.size, convs.size);
+  const counted = () => {
+    part("empty").hidden = convs.size > 0 || offers.size > 0;
+    hooks.onCount?.(offers.size, convs.size);
+  };
 
   const offers = new Map(); // interaction id -> {row, timer, node}
   const watched = new Map(); // an e-mail summary's interaction id -> show its delivery state
@@ -32,7 +35,16 @@ export function startDesk(root, data, hooks = {}) {
   // --- state ---------------------------------------------------------------------------
 
   const stateSelect = part("state");
-  stateSelect.value = data.state.state === "break" ? `break:${data.state.reason}` : data.state.state;
+  // a state set by routing (not responding, away) is shown as such, with how to come back
+  function showState(state, reason) {
+    stateSelect.querySelector("option.set-by-routing")?.remove();
+    const value = state === "break" ? `break:${reason}` : state;
+    if (![...stateSelect.options].some((o) => o.value === value)) {
+      stateSelect.prepend(el("option", { value, class: "set-by-routing", disabled: true, text: T(`state:${state}`) }));
+    }
+    stateSelect.value = value;
+  }
+  showState(data.state.state, data.state.reason);
   stateSelect.addEventListener("change", async () => {
     const [state, reason] = stateSelect.value.split(":");
     try {
@@ -59,7 +71,7 @@ export function startDesk(root, data, hooks = {}) {
     const expires = row.offer_expires_at ? Date.parse(row.offer_expires_at) : null;
     const tick = () => {
       if (expires === null) return;
-      const seconds = Math.max(0, Math.round((expires - Date.now()) / 1000));
+      const seconds = Math.max(0, Math.round((expires - serverNow()) / 1000));
       left.textContent = `${seconds} ${T("seconds left")}`;
     };
     tick();
@@ -123,7 +135,6 @@ export function startDesk(root, data, hooks = {}) {
     counted();
     part("tabs").append(tab);
     part("work").append(conv.node);
-    part("empty").hidden = true;
     loadCustomer(conv);
     loadMessages(conv);
     if (row.channel === "voice" && row.direction === "outbound") {
@@ -131,7 +142,8 @@ export function startDesk(root, data, hooks = {}) {
     }
     loadKnowledge(conv);
     updateConversation(conv, row);
-    if (!current) select(row.id);
+    if (current) conv.node.hidden = true;  // the selected one stays the only one shown
+    else select(row.id);
   }
 
   function closeConversation(id) {
@@ -147,7 +159,6 @@ export function startDesk(root, data, hooks = {}) {
       const next = convs.keys().next();
       if (!next.done) select(next.value);
     }
-    part("empty").hidden = convs.size > 0;
   }
 
   function select(id) {
@@ -171,6 +182,7 @@ export function startDesk(root, data, hooks = {}) {
     const attach = el("input", { type: "file", name: "file", "aria-label": T("Attach a file"), accept: "image/png,image/jpeg,application/pdf,text/plain" });
     const status = el("p", { role: "status", class: "muted" });
     const queue = el("select", { name: "queue", "aria-label": T("Transfer to") },
+      el("option", { value: "", text: T("Choose where to transfer") }),
       el("optgroup", { label: T("Queues") },
         ...data.queues.map((q) => el("option", { value: `queue:${q.id}`, text: q.name }))),
       data.colleagues.length ? el("optgroup", { label: T("Colleagues") },
@@ -265,7 +277,7 @@ export function startDesk(root, data, hooks = {}) {
       const due = Date.parse(row.wrap_up_due_at);
       const left = node.querySelector(".wrap-left");
       const tick = () => {
-        const seconds = Math.max(0, Math.round((due - Date.now()) / 1000));
+        const seconds = Math.max(0, Math.round((due - serverNow()) / 1000));
         left.textContent = `${T("Wrap-up time left")}: ${seconds}`;
       };
       tick();
@@ -282,13 +294,21 @@ export function startDesk(root, data, hooks = {}) {
         el("span", { class: "who muted", text: `${who} · ${new Date(m.created_at).toLocaleTimeString()}` }),
         ...delivery(m),
         el("p", { class: "text", text: m.body }),
-        ...(m.attachments || []).filter((a) => a.url).map((a) =>
-          el("a", { class: "attachment", href: a.url, download: a.name || "", text: `📎 ${a.name || a.url}` })));
+        ...(m.attachments || []).filter((a) => a.url).map(attachment));
     }));
     list.lastElementChild?.scrollIntoView({ block: "nearest" });
   }
 
   // what happened to a message we sent: queued, sent, delivered, or failed with the reason
+  // a message's file: a link only to a web address or to this installation's files; anything
+  // else (javascript:, data:, stored before addresses were checked) is shown as text
+  function attachment(a) {
+    const text = `📎 ${a.name || a.url}`;
+    const safe = /^(https?:\/\/|\/(?!\/))/i.test(a.url);
+    return safe ? el("a", { class: "attachment", href: a.url, download: a.name || "", text })
+      : el("span", { class: "attachment", text: `${text} (${a.url})` });
+  }
+
   function delivery(m) {
     if (m.direction !== "outbound" || m.internal || !m.delivery_status) return [];
     const failed = m.delivery_status === "failed";
@@ -307,13 +327,38 @@ export function startDesk(root, data, hooks = {}) {
           el("input", { name: "name", value: customer.display_name || "", "aria-label": T("Customer name"), maxlength: "200" }),
           el("button", { type: "submit", class: "link", text: T("Save") }))
       : el("p", { class: "name", text: customer.display_name || "—" });
+    conv.phones = (customer.identities || []).filter((i) => i.kind === "phone").length;
     box.replaceChildren(
       name,
       el("ul", { class: "identities" }, ...rows),
+      data.can.edit ? identityForm(conv) : null,
       data.can.reveal && !reveal
         ? el("button", { type: "button", class: "link reveal", text: T("Reveal"), onclick: () => loadCustomer(conv, true) })
         : null);
     loadHistory(conv);
+  }
+
+  // a phone number or an e-mail address the customer gives during the contact
+  function identityForm(conv) {
+    const form = el("form", { class: "add-identity row", onsubmit: async (e) => {
+      e.preventDefault();
+      const status = conv.node.querySelector('[role="status"]');
+      try {
+        await api("POST", `/customers/${conv.row.customer_id}/identities`,
+          { kind: form.elements.kind.value, value: form.elements.value.value.trim() });
+        say(status, T("Saved"), "muted");
+        const then = form.dataset.then;
+        await loadCustomer(conv);
+        if (then === "call") continueBy(conv.row.id, "voice");
+      } catch (error) {
+        say(status, error.message);
+      }
+    } },
+      el("select", { name: "kind", "aria-label": T("Kind") },
+        el("option", { value: "phone", text: T("Phone") }), el("option", { value: "email", text: T("E-mail") })),
+      el("input", { name: "value", required: true, maxlength: "320", "aria-label": T("Phone number or e-mail address") }),
+      el("button", { type: "submit", class: "link", text: T("Add") }));
+    return form;
   }
 
   async function rename(conv, displayName) {
@@ -420,6 +465,7 @@ export function startDesk(root, data, hooks = {}) {
       else await api("POST", `/interactions/${id}/messages`, { body: box.value, internal });
       picker.value = "";
       box.value = "";
+      conv.node.querySelector("input[name=internal]").checked = false;  // the next one is a reply
       status.textContent = "";
       loadMessages(conv);
     } catch (error) {
@@ -455,6 +501,15 @@ export function startDesk(root, data, hooks = {}) {
 
   async function continueBy(id, channel) {
     const conv = convs.get(id);
+    if (channel === "voice" && conv.phones === 0) {
+      const form = conv.node.querySelector(".customer form.add-identity");
+      const status = conv.node.querySelector('[role="status"]');
+      if (!form) return say(status, T("The customer has no phone number, and your role may not add one."));
+      form.elements.kind.value = "phone";
+      form.elements.value.focus();
+      form.dataset.then = "call";
+      return say(status, T("The customer has no phone number: add one to call them."));
+    }
     try {
       const made = await api("POST", "/interactions", {
         customer_id: conv.row.customer_id, case_id: conv.row.case_id, channel,
@@ -468,7 +523,9 @@ export function startDesk(root, data, hooks = {}) {
 
   async function transfer(id) {
     const conv = convs.get(id);
-    const [kind, target] = conv.node.querySelector("select[name=queue]").value.split(":");
+    const chosen = conv.node.querySelector("select[name=queue]").value;
+    if (!chosen) return say(conv.node.querySelector('[role="status"]'), T("Choose where to transfer first"));
+    const [kind, target] = chosen.split(":");
     try {  // to a queue (it waits there anew) or offered to a colleague
       await api("POST", `/interactions/${id}/transfer`, kind === "agent" ? { agent_id: target } : { queue_id: target });
       closeConversation(id);
@@ -482,8 +539,7 @@ export function startDesk(root, data, hooks = {}) {
   function onEvent(event) {
     lastEventId = event.id;
     if (event.kind === "agent.state_changed" && event.data?.user_id === ME) {
-      const s = event.data.state;
-      stateSelect.value = s === "break" ? `break:${event.data.reason}` : s;
+      showState(event.data.state, event.data.reason);
     }
     const id = event.interaction_id;
     if (!id) return;

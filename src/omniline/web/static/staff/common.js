@@ -14,6 +14,15 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// The server's clock as far as this page can tell: a PC's clock may be minutes off (or, in
+// tests, the server's clock is set to another day), and offers, wrap-up and waits run on the
+// server's. The page carries the time the server made it at.
+const madeAt = Date.parse(document.querySelector('meta[name="server-time"]')?.content ?? "");
+const skew = Number.isNaN(madeAt) ? 0 : madeAt - Date.now();
+export function serverNow() {
+  return Date.now() + skew;
+}
+
 // A status line says something: an error by default, or "ok".
 export function say(node, message, kind = "error") {
   node.textContent = message;

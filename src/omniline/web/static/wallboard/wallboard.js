@@ -2,7 +2,7 @@
 // stream says something changed (at most twice a second); state changes and moves of waiting
 // contacts go through the public API, which checks the supervisor's rights.
 
-import { el, tenantApi } from "../staff/common.js";
+import { el, serverNow, tenantApi } from "../staff/common.js";
 
 const data = JSON.parse(document.getElementById("wallboard-data").textContent);
 const T = (text) => data.texts[text] || text;
@@ -15,10 +15,22 @@ let longest = new Map(); // "queue:<id>" or "channel:<name>" -> {seconds, at}
 
 const api = tenantApi(data.tenant);
 
+// a wait as m:ss, or h:mm:ss from an hour on ("281:35" read like a time of day)
 function clock(seconds) {
   const s = Math.max(0, Math.round(seconds));
-  const m = Math.floor(s / 60);
-  return `${m}:${String(s % 60).padStart(2, "0")}`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}
+
+// how long a state has lasted: "12 min", "3 h 5 min", "2 d 4 h"
+function lasted(since) {
+  const minutes = Math.max(0, Math.floor((serverNow() - Date.parse(since)) / 60000));
+  if (minutes < 60) return `${minutes} ${T("min")}`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} ${T("h")} ${minutes % 60} ${T("min")}`;
+  return `${Math.floor(hours / 24)} ${T("d")} ${hours % 24} ${T("h")}`;
 }
 
 function header(table, names) {
@@ -57,7 +69,7 @@ function renderChannels(stats) {
 }
 
 function holdLongest(queues, channels) {
-  const now = Date.now();
+  const now = serverNow();
   longest = new Map([
     ...queues.map((q) => [`queue:${q.queue_id}`, { seconds: q.longest_wait_seconds, at: now }]),
     ...channels.map((c) => [`channel:${c.channel}`, { seconds: c.longest_wait_seconds, at: now }]),
@@ -65,7 +77,7 @@ function holdLongest(queues, channels) {
 }
 
 function tickLongest() {
-  const now = Date.now();
+  const now = serverNow();
   for (const row of document.querySelectorAll("#queues tbody tr, #channels tbody tr")) {
     const held = longest.get(row.dataset.key);
     const waiting = Number(row.querySelector(".waiting").textContent);
@@ -113,8 +125,8 @@ function renderAgents(agents) {
   shown.sort((a, b) => (data.people[a.user_id] || "").localeCompare(data.people[b.user_id] || ""));
   table.tBodies[0].replaceChildren(...shown.map((a) => el("tr", { "data-agent": a.user_id },
     el("th", { scope: "row", text: data.people[a.user_id] || a.user_id }),
-    el("td", { class: `presence ${a.presence}`, text: T(`presence:${a.presence}`) + (a.reason ? ` (${a.reason})` : "") }),
-    el("td", { text: new Date(a.state_since).toLocaleTimeString() }),
+    el("td", { class: `presence ${a.presence}`, text: T(`presence:${a.presence}`) + (a.reason ? ` (${T(`reason:${a.reason}`)})` : "") }),
+    el("td", { class: "since", title: new Date(a.state_since).toLocaleString(), text: lasted(a.state_since) }),
     el("td", { class: "num", text: Object.entries(a.load).map(([c, n]) => `${c} ${n}`).join(", ") || "0" }),
     el("td", {}, stateChooser(a)),
     el("td", {}, profileChooser(a)))));
@@ -133,9 +145,9 @@ async function renderWaiting(stats) {
 function waitingItem(queue, w) {
   const target = el("select", { "aria-label": T("Move to") },
     ...data.queues.filter((q) => q.id !== queue.queue_id).map((q) => el("option", { value: q.id, text: q.name })));
-  const since = w.queued_at ? clock((Date.now() - Date.parse(w.queued_at)) / 1000) : "";
+  const since = w.queued_at ? clock((serverNow() - Date.parse(w.queued_at)) / 1000) : "";
   return el("li", { "data-interaction": w.id },
-    el("span", { text: `${w.channel || ""} ${w.subject || ""} · ${since}` }), " ",
+    el("span", { text: `${w.channel || ""} · ${w.subject || T("(no subject)")} · ${since}` }), " ",
     target, " ",
     el("button", {
       type: "button", class: "secondary", text: T("Move"),
