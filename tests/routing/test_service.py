@@ -16,6 +16,7 @@ from omniline.kit.clock import set_clock
 from omniline.models import Case, Customer, Interaction, Job
 from omniline.runtime import Runtime
 from tests.conftest import World
+from tests.support.desks import Desks
 
 TENANT = "/api/v1/tenants/acme"
 ALWAYS_OPEN: dict[str, Any] = {}
@@ -46,8 +47,11 @@ class Desk:
     def __init__(self, client: httpx.AsyncClient, world: World, runtime: Runtime) -> None:
         self.client, self.world, self.runtime = client, world, runtime
         self.counter = 0
+        # the agents' desks stay connected while time moves: each call beats them first
+        self.desks = Desks(runtime, world.tenant)
 
     async def call(self, method: str, path: str, who: str = "admin", **kw: Any) -> httpx.Response:
+        await self.desks.beat()
         response = await self.client.request(
             method, TENANT + path, headers=self.world.auth(who), **kw
         )
@@ -83,11 +87,13 @@ class Desk:
             json={"profile_id": made["id"], "skills": skills or {}},
         )
         if available:
+            await self.desks.open(self.world.users[who].id)
             await self.ok("PUT", f"/agents/{user_id}/state", who, json={"state": "available"})
         return user_id
 
     async def contact(self, channel: str = "chat", email: str | None = None, **extra: Any) -> str:
         self.counter += 1
+        await self.desks.beat()
         body = {
             "channel": channel,
             "external_id": f"m{self.counter}",
@@ -110,6 +116,7 @@ class Desk:
 
     async def tick(self) -> None:
         """What the routing.tick job does when it comes due."""
+        await self.desks.beat()
         await self.runtime.router.run(self.world.tenant.id)
 
     async def events(self, kind: str) -> list[dict[str, Any]]:
