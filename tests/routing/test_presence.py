@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from omniline.models import AuditEntry, Job, RoutingHead
+from omniline.models import Agent, AuditEntry, Job, RoutingHead
 from tests.routing.conftest import Clock, Desk, member
 
 
@@ -260,3 +260,22 @@ async def _audited(desk: Desk, action: str) -> list[str]:
             select(AuditEntry.object_id).where(AuditEntry.action == action)
         )
         return [str(r) for r in rows]
+
+
+async def test_a_desk_that_stalled_past_the_timeout_comes_back_on_its_next_beat(
+    desk: Desk, clock: Clock
+) -> None:
+    _, agent = await _chat(desk)
+    desk_id = await _available_at_desk(desk)
+    clock.advance(61)  # the socket's process was too busy to beat in time
+    await desk.runtime.router.run(desk.world.tenant.id)
+    async with desk.runtime.sessions() as session:
+        row = await session.scalar(select(Agent).where(Agent.user_id == uuid.UUID(agent)))
+        assert row is not None
+        assert (row.state, row.reason) == ("away", "desk_silent")
+
+    await desk.desks.beat()  # the socket is still open: its next beat connects it again
+
+    assert desk_id not in desk.desks.open_desks
+    state = await desk.agent_state(agent)
+    assert (state["state"], state["desks"]) == ("available", 1)

@@ -347,7 +347,7 @@ class LiveNumbersOut(BaseModel):
     waiting: int
     longest_wait_seconds: int
     agents_available: int = Field(description="available agents who could take it")
-    agents_staffed: int = Field(description="agents not offline who could take it")
+    agents_staffed: int = Field(description="agents not offline or away who could take it")
     answered_today: int
     answered_in_target_today: int
     abandoned_today: int

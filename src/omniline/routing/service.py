@@ -572,7 +572,10 @@ def live_numbers(
         waiting=len(waiting),
         longest_wait_seconds=int((now - oldest).total_seconds()) if oldest else 0,
         agents_available=sum(1 for a in serving if a.state == AgentState.AVAILABLE),
-        agents_staffed=sum(1 for a in serving if a.state != AgentState.OFFLINE),
+        # away: routing took them off, no desk of theirs is open
+        agents_staffed=sum(
+            1 for a in serving if a.state not in (AgentState.OFFLINE, AgentState.AWAY)
+        ),
         answered_today=len(answered),
         answered_in_target_today=sum(answered),
         abandoned_today=len(outcomes) - len(answered),
