@@ -521,9 +521,11 @@ export function startDesk(root, data, hooks = {}) {
   function connect() {
     const status = part("connection");
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    // desk=1: while this socket is open the server gives this agent work (routing/presence.py)
-    const resume = lastEventId === null ? "" : `&last_event_id=${lastEventId}`;
-    socket = new WebSocket(`${scheme}://${location.host}${API}/ws?desk=1${resume}`);
+    // desk=1: while this socket is open the server gives this agent work (routing/presence.py);
+    // someone who cannot take contacts (a planner) only watches the stream
+    const query = new URLSearchParams(data.can.transfer ? { desk: "1" } : {});
+    if (lastEventId !== null) query.set("last_event_id", lastEventId);
+    socket = new WebSocket(`${scheme}://${location.host}${API}/ws?${query}`);
     socket.addEventListener("open", () => { status.textContent = ""; });
     socket.addEventListener("message", (message) => {
       const frame = JSON.parse(message.data);
