@@ -9,10 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from omniline.kit.clock import set_clock
+from omniline.models import Desk
+from omniline.routing import service as routing
 from omniline.runtime import Runtime
 from tests.conftest import World
 from tests.realtime.conftest import Server, receive
@@ -154,3 +157,30 @@ async def _until_event(ws: Any, kind: str) -> dict[str, Any]:
         if frame["type"] == "event" and frame["event"]["kind"] == kind:
             return frame["event"]  # type: ignore[no-any-return]
     raise AssertionError(f"no {kind} event")
+
+
+async def test_an_open_desk_beats_and_keeps_its_agent_past_the_timeout(
+    server: Server,
+    client: httpx.AsyncClient,
+    world: World,
+    runtime: Runtime,
+    now: list[datetime],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(routing, "DESK_BEAT_SECONDS", 0.02)  # the installation's beat, shorter
+    await _set_up(client, world, auto=False)
+    async with connect(server.ws(token=world.tokens["agent"], desk=1)) as ws:
+        await receive(ws)
+        for _ in range(3):
+            now[0] += timedelta(seconds=40)  # more than the timeout in all, but never silent
+            moved = now[0]
+
+            async def beaten(at: datetime = moved) -> bool:
+                async with runtime.sessions() as session:
+                    seen = await session.scalars(select(Desk.seen_at))
+                    return any(s == at for s in seen)
+
+            await _until(beaten, "the desk did not beat")
+        await runtime.router.run(world.tenant.id)
+        agent = await _agent(client, world)
+        assert (agent["state"], agent["desks"]) == ("available", 1)
