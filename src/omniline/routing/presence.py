@@ -45,8 +45,9 @@ DESK_EVENT = "agent.desk_changed"
 def desk_timeout(tenant: Tenant) -> timedelta:
     """How long a desk may stay silent before its agent is taken for gone."""
     value = tenant.settings.get("desk_timeout_seconds")
-    good = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-    return timedelta(seconds=float(value) if good else DEFAULT_TIMEOUT_SECONDS)  # type: ignore[arg-type]
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return timedelta(seconds=value)
+    return timedelta(seconds=DEFAULT_TIMEOUT_SECONDS)
 
 
 async def open_desk(work: Work, tenant: Tenant, user_id: uuid.UUID) -> uuid.UUID:
