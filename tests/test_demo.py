@@ -8,6 +8,7 @@ from sqlalchemy import distinct, func, select
 
 from omniline.config import Settings
 from omniline.demo import ADMIN_EMAIL, DEMO_PASSWORD, DEMO_SLUG, STAFF, print_demo, seed_demo
+from omniline.journal.actor import Actor, ActorType
 from omniline.journal.work import Work
 from omniline.kit.clock import get_clock, utcnow
 from omniline.models import (
@@ -25,6 +26,7 @@ from omniline.routing import repository as routing_repo
 from omniline.routing import service as routing
 from omniline.runtime import Runtime
 from omniline.users.service import get_user_by_email, set_password
+from tests.support.desks import Desks
 
 
 async def _login(client: httpx.AsyncClient) -> httpx.Response:
@@ -191,9 +193,9 @@ async def _check_agents(work: Work, tenant: Tenant) -> None:
         assert view.agent.profile_id in profiles
         assert view.agent.skills
         assert all(1 <= level <= 5 for level in view.agent.skills.values())
-    states = {(v.agent.state, v.agent.reason) for v in views}
-    assert {(AgentState.AVAILABLE, None), (AgentState.BREAK, "lunch")} <= states
-    assert (AgentState.OFFLINE, None) in states
+    # nobody has a desk open yet: an agent seeded available would be a ghost taking contacts
+    assert {(v.agent.state, v.agent.reason) for v in views} == {(AgentState.OFFLINE, None)}
+    assert all(not v.desks for v in views)
     assert all(not v.load for v in views), "nothing is offered while the demo is seeded"
 
 
@@ -230,15 +232,28 @@ async def _check_waiting(work: Work, tenant: Tenant) -> None:
     assert not await routing_repo.unadmitted(work.session, tenant.id, 10)
 
 
-async def test_the_first_routing_pass_offers_within_capacity(
+async def test_routing_offers_only_to_agents_at_their_desk_within_capacity(
     settings: Settings, runtime: Runtime
 ) -> None:
     await seed_demo(settings)
     tenant = await _demo_tenant(runtime)
-    first = await runtime.router.run(tenant.id)
+    ghosts = await runtime.router.run(tenant.id)
+    assert (ghosts.admitted, ghosts.offered) == (0, 0), "nobody is at a desk"
+    desks = Desks(runtime, tenant)
+    present = []
+    for email, _, _ in STAFF[2:4]:  # two agents open their desks and set themselves available
+        async with runtime.sessions() as session:
+            user = await get_user_by_email(session, email)
+        assert user is not None
+        present.append(user.id)
+        await desks.open(user.id)
+        work = runtime.work(Actor(ActorType.USER, user.id))
+        agent = await routing.get_or_make_agent(work, tenant, user.id)
+        await routing.change_state(work, tenant, agent, AgentState.AVAILABLE, None)
+        await work.commit()
+        await work.session.close()
+    await runtime.router.settle()
     again = await runtime.router.run(tenant.id)
-    assert first.admitted == 0
-    assert first.offered >= 1
     assert again.offered == 0
     work = runtime.work()
     try:
@@ -251,13 +266,14 @@ async def test_the_first_routing_pass_offers_within_capacity(
         ]
     finally:
         await work.session.close()
-    available = {v.agent.user_id for v in views if v.agent.state == AgentState.AVAILABLE}
-    assert {agent for _, agent in first.offers} <= available
+    holding = {v.agent.user_id for v in views if v.load}
+    assert holding, "the agents at their desks were given work"
+    assert holding <= set(present)
     for view in views:
         assert view.agent.profile_id is not None
         capacity = profiles[view.agent.profile_id].capacity
         assert all(n <= capacity.get(channel, 0) for channel, n in view.load.items())
-    assert still_waiting, "written contacts wait for the agents who are away"
+    assert still_waiting, "contacts wait for the agents who are not at their desks"
 
 
 async def test_the_routing_endpoints_show_the_demo(
@@ -272,7 +288,7 @@ async def test_the_routing_endpoints_show_the_demo(
     assert profiles.status_code == 200
     assert len(profiles.json()) == 3
     assert agents.status_code == 200
-    assert {a["presence"] for a in agents.json()} >= {"break", "offline"}
+    assert {a["presence"] for a in agents.json()} == {"offline"}
     loans = next(q for q in queues if q["name"] == "loans")
     waiting = await client.get(f"{base}/queues/{loans['id']}/waiting", headers=auth)
     assert waiting.status_code == 200

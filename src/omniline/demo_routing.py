@@ -2,10 +2,10 @@
 
 The demo's history predates routing: its contacts carry only a queue name. At the end of
 seeding the bank sets routing up through the routing service, as an administrator would,
-runs one routing pass so the contacts still waiting are taken into their queues, and then
-the agents log in. Nobody is available during that pass, so nothing is offered while the
-demo is seeded; the first pass of the running server offers what the agents who are
-available can take.
+runs one routing pass so the contacts still waiting are taken into their queues. The agents
+are seeded offline: nobody has a desk open yet, and routing gives work only to an agent
+whose desk is connected (`routing/presence.py`). An agent who logs in, opens the desk and
+sets themselves available gets what their profile can take.
 """
 
 from collections.abc import Iterator, Sequence
@@ -155,10 +155,12 @@ class DemoAgent:
     reason: str | None = None
 
 
+# everyone starts offline: an agent seeded available or on a break would be a ghost, shown
+# on the wallboard as at work with no desk open
 AGENTS: list[DemoAgent] = [
-    DemoAgent("Voice + chat", {"cards": 5, "accounts": 3, "loans": 2}, AgentState.AVAILABLE),
-    DemoAgent("Voice + chat", {"cards": 3, "loans": 3}, AgentState.AVAILABLE),
-    DemoAgent("Written", {"accounts": 5, "loans": 4, "cards": 2}, AgentState.BREAK, "lunch"),
+    DemoAgent("Voice + chat", {"cards": 5, "accounts": 3, "loans": 2}, AgentState.OFFLINE),
+    DemoAgent("Voice + chat", {"cards": 3, "loans": 3}, AgentState.OFFLINE),
+    DemoAgent("Written", {"accounts": 5, "loans": 4, "cards": 2}, AgentState.OFFLINE),
     DemoAgent(
         "Specialists",
         {"complaints": 5, "loans": 5, "cards": 4, "accounts": 4},
@@ -172,7 +174,7 @@ VIP_EMAILS = ("szymon.majewski@example.com",)
 
 
 async def open_routing(work: Work, tenant: Tenant, agents: Sequence[User]) -> None:
-    """Set routing up, take the waiting contacts into their queues, let the agents log in."""
+    """Set routing up, take the waiting contacts into their queues, set the agents' states."""
     queues = await _create_queues(work, tenant)
     profiles = await _create_profiles(work, tenant, queues)
     staffed = []
@@ -184,7 +186,7 @@ async def open_routing(work: Work, tenant: Tenant, agents: Sequence[User]) -> No
         )
         staffed.append((user, agent, plan))
     await _mark_vips(work, tenant)
-    await run_pass(work, tenant, utcnow())  # admits; nobody is available yet to offer to
+    await run_pass(work, tenant, utcnow())  # admits; nobody has a desk open to offer to
     for user, agent, plan in staffed:
         with _acting(work, user):  # each agent sets their own state, as on the desktop
             await routing.change_state(work, tenant, agent, plan.state, plan.reason)

@@ -17,7 +17,7 @@ import pytest
 from omniline.kit.clock import set_clock
 from omniline.runtime import Runtime
 from tests.conftest import World
-from tests.routing.test_service import Desk
+from tests.routing.conftest import Desk
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
 STARTS = {"wednesday": START, "sunday_night": datetime(2026, 11, 29, 23, 0, tzinfo=UTC)}
@@ -61,7 +61,7 @@ class Center(Desk):
         return str(self.world.users[who].id)
 
     async def set_up(self, *, calendar: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A voice queue served by the agent and the supervisor (both available)."""
+        """A voice queue served by the agent and the supervisor (both available, desks open)."""
         await self.ok("PATCH", "", json={"wrap_up_reason_required": False})
         queue = await self.ok(
             "POST",
@@ -84,6 +84,7 @@ class Center(Desk):
                 "supervisor",
                 json={"profile_id": profile["id"]},
             )
+            await self.desks.open(self.world.users[who].id)
             await self.state(who, "available")
         return queue  # type: ignore[no-any-return]
 
@@ -93,6 +94,7 @@ class Center(Desk):
     async def chat(self, identities: list[dict[str, str]] | None = None) -> dict[str, Any]:
         """A customer's chat (no chat queue: it waits for people), as an interaction."""
         self.counter += 1
+        await self.desks.beat()
         body = {
             "channel": "chat",
             "external_id": f"m{self.counter}",
@@ -120,7 +122,8 @@ class Center(Desk):
         return await self.ok("GET", f"/callbacks/{callback_id}", params=params)
 
     async def jobs(self) -> None:
-        """Run every job due by now, and the routing passes they cause."""
+        """Run every job due by now, and the routing passes they cause (the desks stay open)."""
+        await self.desks.beat()
         while await self.runtime.worker.run_due():
             await self.runtime.router.settle()
         await self.runtime.router.settle()

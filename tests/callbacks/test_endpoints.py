@@ -145,6 +145,7 @@ async def test_a_restart_keeps_the_callback(center: Center, runtime: Runtime) ->
     await restarted.start(worker=False)
     try:
         center.clock.advance(days=2)
+        await center.desks.beat()  # the agents' desks are still connected
         while await restarted.worker.run_due():
             await restarted.router.settle()
         await restarted.router.settle()

@@ -64,7 +64,7 @@ async def test_offers_arrive_and_are_answered_on_the_socket(
 ) -> None:
     await _set_up(client, world)
     me = str(world.users["agent"].id)
-    async with connect(server.ws(token=world.tokens["agent"])) as ws:
+    async with connect(server.ws(token=world.tokens["agent"], desk=1)) as ws:
         snapshot = await receive(ws)
         assert snapshot["type"] == "snapshot"
 

@@ -71,6 +71,34 @@ async def test_routing_keeps_the_snapshot_exact(
         ids.update(chat=first.id, vip=second.id)
 
     held = await scene.change(held, set_up)
+    desks: dict[uuid.UUID, uuid.UUID] = {}
+
+    def desk(user_id: uuid.UUID, verb: str) -> Change:
+        """What an agent's desk socket does: open, beat while open, close."""
+
+        async def change(work: Work, tenant: Tenant) -> None:
+            if verb == "open":
+                desks[user_id] = await routing.open_desk(work, tenant, user_id)
+            elif verb == "beat":
+                desks[user_id] = await routing.beat_desk(work, tenant, user_id, desks[user_id])
+            else:
+                await routing.close_desk(work, tenant, user_id, desks.pop(user_id))
+
+        return change
+
+    async def beat(held: Snapshot) -> Snapshot:
+        """The open desks' heartbeat (not an event: the snapshot does not change)."""
+        for user_id in list(desks):
+            work = runtime.work()
+            tenant = await work.session.get(Tenant, world.tenant.id)
+            assert tenant is not None
+            await desk(user_id, "beat")(work, tenant)
+            await work.commit()
+            await work.session.close()
+        return held
+
+    held = await scene.change(held, desk(agent, "open"))
+    held = await scene.change(held, desk(other, "open"))
 
     def state(user_id: uuid.UUID, value: AgentState, reason: str | None = None) -> Change:
         async def change(work: Work, tenant: Tenant) -> None:
@@ -117,12 +145,14 @@ async def test_routing_keeps_the_snapshot_exact(
     held = await scene.change(held, state(other, AgentState.AVAILABLE))  # offered to other
     assert held.interactions[iid].agent_id == other
     now[0] += timedelta(seconds=21)
+    held = await beat(held)
     held = await scene.tick(held)  # the offer ran out: back in the queue, other not responding
     assert held.agents[other].state == "not_responding"
     held = await scene.change(held, state(other, AgentState.BREAK, "lunch"))
     held = await scene.change(held, act("move", queue_id=ids["vip"]))
     assert held.interactions[iid].queue == "vip"
     now[0] += timedelta(seconds=61)  # past the time a missed offer keeps it from them
+    held = await beat(held)
     held = await scene.change(held, state(other, AgentState.AVAILABLE))
     held = await scene.as_user(held, other, act("accept"))
     assert held.interactions[iid].status == "active"
@@ -138,5 +168,32 @@ async def test_routing_keeps_the_snapshot_exact(
     held = await scene.as_user(held, agent, act("ended"))
     assert iid not in held.interactions
     now[0] += timedelta(seconds=31)
+    held = await beat(held)
     held = await scene.tick(held)  # the timed wrap-up ends by itself
+
+    # a supervisor takes a contact over, then sends it back to its queue; a desk closes
+    body = {**body, "external_id": "m2"}
+    landed = (await client.post("/api/v1/inbound", json=body, headers=world.auth("api"))).json()
+    second = uuid.UUID(landed["interaction_id"])
+    held = await scene.catch_up(held)
+    assert held.interactions[second].agent_id == agent
+
+    async def accept_second(work: Work, tenant: Tenant) -> None:
+        await routing.accept(work, tenant, second)
+
+    async def take_over(work: Work, tenant: Tenant) -> None:
+        await routing.take_over(work, tenant, agent)
+
+    async def requeue_all(work: Work, tenant: Tenant) -> None:
+        await routing.requeue_contacts(work, tenant, world.users["admin"].id)
+
+    held = await scene.as_user(held, agent, accept_second)
+    held = await scene.change(held, take_over)
+    assert held.interactions[second].agent_id == world.users["admin"].id
+    held = await scene.change(held, requeue_all)
+    assert held.interactions[second].answered_at is None
+    held = await scene.change(held, desk(other, "close"))
+    held = await scene.change(held, desk(agent, "close"))
+    assert held.agents[agent].state == "away"
+    assert {"interaction.taken_over", "agent.desk_changed"} <= scene.kinds
     assert {"interaction.requeued", "agent.state_changed", "interaction.offered"} <= scene.kinds

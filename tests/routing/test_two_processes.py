@@ -1,12 +1,14 @@
 """Two server processes on one PostgreSQL database route the same tenant at once.
 
-Contacts arrive at both; agents accept, decline, end contacts and take breaks through both;
-both processes run routing passes and tick jobs. Replaying the event log (which is in commit
-order) must show that no contact was ever offered to two agents and that no agent ever held
-more than their capacity.
+Each agent's desk is a WebSocket connected to one of them (routing offers work only to agents
+whose desk is connected, wherever it is). Contacts arrive at both; agents accept, decline,
+end contacts and take breaks through both; both processes run routing passes and tick jobs.
+Replaying the event log (which is in commit order) must show that no contact was ever
+offered to two agents and that no agent ever held more than their capacity.
 """
 
 import asyncio
+import contextlib
 import os
 import random
 import subprocess
@@ -18,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
 from omniline.auth.permissions import Permission
 from omniline.auth.service import create_api_token
@@ -162,12 +165,17 @@ async def test_no_double_offer_and_no_agent_over_capacity(
             assert login.status_code == 200, login.text
             body = login.json()
             people.append(Person(http, servers, body["token"], body["user_id"]))
+        stop = asyncio.Event()
+        # each agent's desk is connected to one process; both processes' passes see it
+        desks = [
+            asyncio.create_task(_desk(servers[i % 2], p.token, stop)) for i, p in enumerate(people)
+        ]
         for person in people:
+            await _until_desk(person)
             ok = await person.call(
                 "PUT", f"/agents/{person.user_id}/state", json={"state": "available"}
             )
             assert ok.status_code == 200, ok.text
-        stop = asyncio.Event()
         workers = [asyncio.create_task(p.work(stop)) for p in people]
         api = {"Authorization": f"Bearer {setup['token']}"}
 
@@ -186,9 +194,27 @@ async def test_no_double_offer_and_no_agent_over_capacity(
             await asyncio.sleep(0.1)
         events = await _wait_until_all_answered(http, servers[1], api)
         stop.set()
-        await asyncio.gather(*workers)
+        await asyncio.gather(*workers, *desks)
 
     _check_replay(events)
+
+
+async def _desk(url: str, token: str, stop: asyncio.Event) -> None:
+    """An agent's desk page: its socket open (and read) until the test ends."""
+    address = url.replace("http://", "ws://") + T + f"/ws?desk=1&token={token}"
+    async with connect(address) as ws:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ws.recv(), 0.2)
+
+
+async def _until_desk(person: Person) -> None:
+    for _ in range(200):
+        agent = (await person.call("GET", f"/agents/{person.user_id}")).json()
+        if agent["desks"]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the desk of {person.user_id} never connected")
 
 
 async def _wait_until_all_answered(

@@ -35,6 +35,7 @@ from omniline.models.reason import ContactReason
 from omniline.models.routing import (
     Agent,
     AgentState,
+    Desk,
     Queue,
     QueueAction,
     RoutingHead,
@@ -72,6 +73,7 @@ __all__ = [
     "CustomerIdentity",
     "CustomerMerge",
     "DeliveryStatus",
+    "Desk",
     "Direction",
     "Event",
     "File",

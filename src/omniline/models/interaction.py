@@ -61,6 +61,9 @@ class Interaction(IdMixin, CreatedMixin, TenantMixin, Base):
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when its agent first had it before them (accepted it, or a desk showed it): a contact
+    # given automatically and never opened goes back to its queue if the agent leaves
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     transfer_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omniline.kit.types import JSONDoc, UTCDateTime
@@ -28,6 +28,7 @@ class AgentState(StrEnum):
     BREAK = "break"
     OFFLINE = "offline"
     NOT_RESPONDING = "not_responding"  # let an offer time out; routing waits until they return
+    AWAY = "away"  # was available, then their last desk closed or fell silent (set by routing)
 
 
 class Queue(IdMixin, CreatedMixin, TenantMixin, Base):
@@ -100,6 +101,21 @@ class Agent(IdMixin, CreatedMixin, TenantMixin, Base):
     state_since: Mapped[datetime] = mapped_column(UTCDateTime)
     # since when the agent has had nothing offered: "longest idle" routing ranks by it
     idle_since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Desk(IdMixin, TenantMixin, Base):
+    """An agent's desk connected to one server process: its socket refreshes `seen_at`.
+
+    Kept in the database, so every process sees every desk, and a desk whose process died
+    is found by its silence (`seen_at` older than the tenant's desk timeout).
+    """
+
+    __tablename__ = "desks"
+    __table_args__ = (Index("ix_desks_agent", "tenant_id", "user_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class RoutingHead(Base):

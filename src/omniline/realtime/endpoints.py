@@ -7,6 +7,12 @@ WebSocket protocol (JSON text frames, server to client):
 - {"type": "ping"} after 25 s without events; {"type": "resync"} before closing a client
   that fell too far behind: it reconnects with the id of the last event it got.
 
+An agent's desk connects with `?desk=1`: while such a socket is open (refreshed every 20 s,
+kept in the database so every server process sees it) routing offers the agent work; when
+the last one closes, or all fall silent past the tenant's desk timeout, the agent goes
+`away` and what they were given but never opened goes back to its queue
+(`routing/presence.py`).
+
 Client to server: routing commands (accept or decline an offer, set one's state), answered
 with {"type": "reply", "ref": ...}; see `omniline.routing.commands`. The caller's access is
 checked again for every command, so a revoked token stops working at once.
@@ -21,9 +27,10 @@ repeated every few seconds while they type: treat it as over after 6 s without o
 import asyncio
 import contextlib
 import json
+import logging
 import uuid
-from collections.abc import MutableMapping
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
@@ -33,18 +40,22 @@ from omniline.auth.service import TenantAccess
 from omniline.interactions import service as interactions
 from omniline.journal.work import Work
 from omniline.kit.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
+from omniline.models import Tenant
 from omniline.realtime import service
 from omniline.realtime.bus import EventView
 from omniline.realtime.hub import Overflowed, Stream
 from omniline.realtime.schemas import EventOut, EventsPage
 from omniline.realtime.signals import Listening, Signal
 from omniline.realtime.snapshot import read_snapshot
+from omniline.routing import service as routing
 from omniline.routing.commands import run_command
 
 if TYPE_CHECKING:
     from omniline.runtime import Runtime
 
 router = APIRouter(tags=["realtime"])
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 HEARTBEAT_SECONDS = 25.0
 SESSION_COOKIE = "omniline_session"
@@ -80,8 +91,10 @@ async def event_socket(websocket: WebSocket, tenant: TenantRef) -> None:
     runtime: Runtime = websocket.app.state.runtime
     await websocket.accept()
     try:
-        tenant_id = (await _access(runtime, websocket, tenant)).tenant.id
+        access = await _access(runtime, websocket, tenant)
+        tenant_id = access.tenant.id
         resume_after = _last_event_id(websocket)
+        desk = _desk(websocket, access)
         sender = _Sender(websocket)
     except DomainError as exc:
         await websocket.close(_close_code(exc), _reason(exc.message))
@@ -89,14 +102,78 @@ async def event_socket(websocket: WebSocket, tenant: TenantRef) -> None:
     sub = runtime.hub.subscribe(frozenset({tenant_id}))
     listening = runtime.bus.signals.listen(tenant_id)
     try:  # subscribed before reading the starting point: nothing slips between the two
+        if desk is not None:  # before the snapshot: it shows the agent as the desk made them
+            await desk.open()
         stream = Stream(runtime.hub, tenant_id, sub, last=0)
         if await _start(runtime, websocket, stream, resume_after, sender):
-            await _serve(runtime, websocket, stream, sender, tenant, listening)
+            await _serve(runtime, websocket, stream, sender, tenant, listening, desk)
     except WebSocketDisconnect:
         pass
     finally:
         runtime.hub.unsubscribe(sub)
         runtime.bus.signals.stop_listening(listening)
+        if desk is not None:
+            await desk.close()
+
+
+class _Desk:
+    """An agent's desk on this socket: registered while it is open, refreshed by a beat.
+
+    The row lives in the database (`routing.presence`), so routing in any process sees it,
+    and a desk whose process dies is noticed by its silence.
+    """
+
+    def __init__(self, runtime: "Runtime", access: TenantAccess, user_id: uuid.UUID) -> None:
+        self._runtime, self._access, self._user_id = runtime, access, user_id
+        self.desk_id: uuid.UUID | None = None
+
+    async def open(self) -> None:
+        self.desk_id = await self._step(lambda w: routing.open_desk(w, self._tenant, self._user_id))
+
+    async def beat(self) -> None:
+        """Refresh the desk every few seconds while the socket is open."""
+        while True:
+            await asyncio.sleep(routing.DESK_BEAT_SECONDS)
+            if self.desk_id is not None:
+                self.desk_id = await self._step(self._beat)
+
+    async def _beat(self, work: Work) -> uuid.UUID:
+        assert self.desk_id is not None
+        return await routing.beat_desk(work, self._tenant, self._user_id, self.desk_id)
+
+    async def close(self) -> None:
+        desk_id, self.desk_id = self.desk_id, None
+        if desk_id is None:
+            return
+        try:
+            await self._step(lambda w: routing.close_desk(w, self._tenant, self._user_id, desk_id))
+        except Exception:  # the desk falls silent instead: a pass lets the agent go then
+            log.exception("realtime: closing desk %s failed", desk_id)
+
+    @property
+    def _tenant(self) -> Tenant:
+        return self._access.tenant
+
+    async def _step(self, act: Callable[[Work], Awaitable[_T]]) -> _T:
+        work = self._runtime.work(self._access.actor)
+        try:
+            result = await act(work)
+            await work.commit()
+            return result
+        finally:
+            await work.session.close()
+
+
+def _desk(websocket: WebSocket, access: TenantAccess) -> _Desk | None:
+    """`?desk=1`: this socket is an agent's desk, and the agent gets work while it is open."""
+    if websocket.query_params.get("desk") not in ("1", "true"):
+        return None
+    access.require(Permission.INTERACTIONS_WRITE)
+    user_id = access.actor.user_id
+    if user_id is None:
+        raise InvalidInput("only a person has a desk; this token is an API token")
+    runtime: Runtime = websocket.app.state.runtime
+    return _Desk(runtime, access, user_id)
 
 
 class _Sender:
@@ -196,12 +273,16 @@ async def _serve(
     sender: _Sender,
     tenant: str,
     listening: Listening,
+    desk: _Desk | None,
 ) -> None:
     """Send live events and answer commands until the client leaves or falls behind."""
     reader = asyncio.create_task(_read_commands(runtime, websocket, sender, tenant))
     writer = asyncio.create_task(_write(websocket, stream, sender))
     relay = asyncio.create_task(_relay_typing(listening, sender))
-    done, pending = await asyncio.wait({reader, writer, relay}, return_when=asyncio.FIRST_COMPLETED)
+    tasks = {reader, writer, relay}
+    if desk is not None:
+        tasks.add(asyncio.create_task(desk.beat()))
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):

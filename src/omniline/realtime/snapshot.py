@@ -305,12 +305,19 @@ def _interaction_requeued(state: Snapshot, event: EventView) -> None:
         changes["queue"] = event.data["queue"]
     if "queued_at" in event.data:
         changes["queued_at"] = datetime.fromisoformat(str(event.data["queued_at"]))
+    if "answered_at" in event.data:  # given back from an agent's hands: not answered after all
+        changes["answered_at"] = None
     _change_interaction(state, event, **changes)
+
+
+def _interaction_taken_over(state: Snapshot, event: EventView) -> None:
+    _change_interaction(state, event, agent_id=uuid.UUID(str(event.data["agent_id"])))
 
 
 _HANDLERS: dict[str, Callable[[Snapshot, EventView], None]] = {
     "agent.state_changed": _agent_state_changed,
     "interaction.requeued": _interaction_requeued,
+    "interaction.taken_over": _interaction_taken_over,
     "interaction.created": _interaction_created,
     "interaction.moved": _interaction_moved,
     "message.created": _message_created,

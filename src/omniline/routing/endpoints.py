@@ -199,6 +199,45 @@ async def set_state(ctx: CtxDep, user_id: IdPath, body: StateIn) -> AgentOut:
     return AgentOut.of(view)
 
 
+@router.post(
+    AGENTS + "/{user_id}/take-over",
+    response_model=list[RoutedOut],
+    summary="Take over the contacts an agent handles now (supervisors); their offers and "
+    "never-opened contacts go back to their queues",
+)
+async def take_over(ctx: CtxDep, user_id: IdPath) -> list[RoutedOut]:
+    ctx.access.require(Permission.ROUTING_SUPERVISE)
+    rows = await service.take_over(ctx.work, ctx.tenant, user_id)
+    await ctx.work.commit()
+    return [RoutedOut.of(r) for r in rows]
+
+
+@router.post(
+    AGENTS + "/{user_id}/requeue",
+    response_model=list[RoutedOut],
+    summary="Send every contact an agent holds back to its queue at its original place "
+    "(supervisors)",
+)
+async def requeue_contacts(ctx: CtxDep, user_id: IdPath) -> list[RoutedOut]:
+    ctx.access.require(Permission.ROUTING_SUPERVISE)
+    rows = await service.requeue_contacts(ctx.work, ctx.tenant, user_id)
+    await ctx.work.commit()
+    return [RoutedOut.of(r) for r in rows]
+
+
+@router.post(
+    INTERACTION + "/open",
+    response_model=RoutedOut,
+    summary="The agent handling a contact has it before them (their desk shows it): it no "
+    "longer goes back to the queue if they leave",
+)
+async def open_contact(ctx: CtxDep, interaction_id: IdPath) -> RoutedOut:
+    ctx.access.require(Permission.INTERACTIONS_WRITE)
+    row = await service.open_contact(ctx.work, ctx.tenant, interaction_id)
+    await ctx.work.commit()
+    return RoutedOut.of(row)
+
+
 @router.post(INTERACTION + "/accept", response_model=RoutedOut, summary="Accept an offer")
 async def accept(ctx: CtxDep, interaction_id: IdPath) -> RoutedOut:
     ctx.access.require(Permission.INTERACTIONS_WRITE)

@@ -1,6 +1,9 @@
 """A routing pass: under the tenant's routing lock, act on what is due, then assign.
 
 One pass, in one transaction:
+0. desks silent for longer than the tenant's desk timeout are forgotten, and agents left
+   with no live desk go away: what was given to them and never opened goes back to its
+   queue at its place (`presence.py`);
 1. offers nobody answered in time go back to their queue at their original place, and the
    agent who let it ring becomes `not_responding`;
 2. timed wrap-ups that ran out end by themselves, which frees the agent's capacity;
@@ -9,10 +12,10 @@ One pass, in one transaction:
    queue by the callbacks domain, through the routing service);
 4. contacts that waited longer than their queue allows overflow; response clocks near their
    deadline escalate (priority raised, supervisors told) and past it are marked breached;
-5. the engine assigns waiting contacts to available agents, and each assignment becomes an
-   offer (or, for auto-accept channels, a contact in hand); a contact held for its preferred
-   agent (`preferred_until`: a callback its agent will make themselves) goes to no one else
-   until then;
+5. the engine assigns waiting contacts to available agents whose desk is live, and each
+   assignment becomes an offer (or, for auto-accept channels, a contact in hand); a contact
+   held for its preferred agent (`preferred_until`: a callback its agent will make
+   themselves) goes to no one else until then;
 6. the next moment something becomes due is written as a `routing.tick` job.
 
 Status changes are conditional updates (`... WHERE status = 'queued'`), so a contact that
@@ -28,7 +31,6 @@ from typing import Any, Protocol
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
@@ -46,8 +48,15 @@ from omniline.models import (
     RoutingProfile,
     Tenant,
 )
-from omniline.routing import calendar, engine
+from omniline.routing import calendar, engine, presence
 from omniline.routing import repository as repo
+from omniline.routing.steps import (
+    emit_step,
+    requeue,
+    set_agent_state,
+    set_committed,
+    transition,
+)
 from omniline.routing.table import RoutingTable
 from omniline.tenants.service import zone
 
@@ -59,8 +68,6 @@ OPEN_STATUSES = tuple(OPEN_INTERACTION_STATUSES)
 REALTIME_CHANNELS = frozenset({"voice", "video", "chat", "webchat"})
 ADMIT_BATCH = 5000
 REPEAT_WINDOW = timedelta(hours=24)  # a contact within this time of another is a repeat
-# an agent who declined or missed a contact is not offered it again for this long
-DECLINE_COOLDOWN = timedelta(seconds=60)
 TICK_JOB = "routing.tick"
 
 
@@ -146,6 +153,7 @@ async def run_pass(work: Work, tenant: Tenant, now: datetime | None = None) -> P
         {q.name: q for q in queues},
         {p.id: p for p in await repo.profiles(session, tenant.id)},
     )
+    desks = await presence.expire_desks(work, tenant, now)
     await _expire_offers(work, config, now, result)
     await _end_wrap_ups(work, config, now)
     await _admit(work, config, now, result)
@@ -153,9 +161,14 @@ async def run_pass(work: Work, tenant: Tenant, now: datetime | None = None) -> P
     waiting = await _overflow(work, config, waiting, now)
     due = await _response_clocks(work, config, now)
     await _case_deadlines(session, tenant.id)
-    await _assign(work, config, waiting, now, result)
+    await _assign(work, config, waiting, desks.live, now, result)
     result.next_due = _earliest(
-        [due, await repo.next_timer(session, tenant.id), _next_waiting_change(config, waiting, now)]
+        [
+            due,
+            await repo.next_timer(session, tenant.id),
+            _next_waiting_change(config, waiting, now),
+            desks.next_expiry,
+        ]
     )
     if result.next_due is not None and (
         head.tick_at is None or head.tick_at <= now or result.next_due < head.tick_at
@@ -171,29 +184,12 @@ def _earliest(times: list[datetime | None]) -> datetime | None:
     return min(found) if found else None
 
 
-async def _transition(
-    session: AsyncSession, row: Interaction, sources: tuple[InteractionStatus, ...], **values: Any
-) -> bool:
-    """Change a contact only if it is still in one of `sources`; mirror it on the object."""
-    result = await session.execute(
-        update(Interaction)
-        .where(Interaction.id == row.id, Interaction.status.in_(sources))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    for key, value in values.items():
-        set_committed(row, key, value)
-    return True
-
-
 async def _transition_many(
     session: AsyncSession,
     source: InteractionStatus,
     items: list[tuple[Interaction, dict[str, Any]]],
 ) -> list[Interaction]:
-    """`_transition` for many contacts in one statement; returns the ones that changed.
+    """`transition` for many contacts in one statement; returns the ones that changed.
 
     The values of all items have the same keys. SQLite holds the database's one write lock
     for the whole pass, so every row read is still as read; elsewhere the rows are read back
@@ -227,88 +223,6 @@ async def _transition_many(
     return changed
 
 
-def set_committed(row: Interaction, key: str, value: Any) -> None:
-    """Mirror a value written by a Core update on the loaded object, without dirtying it."""
-    set_committed_value(row, key, value)
-
-
-def emit_step(
-    work: Work,
-    row: Interaction,
-    kind: str,
-    previous: InteractionStatus,
-    data: dict[str, Any] | None = None,
-    *,
-    now: datetime,
-) -> None:
-    """An interaction event in the shape lifecycle steps have ({"from", "to", ...})."""
-    work.emit(
-        row.tenant_id,
-        f"interaction.{kind}",
-        {"from": previous, "to": row.status, **(data or {})},
-        customer_id=row.customer_id,
-        case_id=row.case_id,
-        interaction_id=row.id,
-        occurred_at=now,
-    )
-
-
-async def requeue(
-    work: Work, row: Interaction, now: datetime, *, why: str, declined_by: uuid.UUID | None
-) -> bool:
-    """An offered contact goes back to its queue at its original place."""
-    agent_id = row.agent_id
-    until = (now + DECLINE_COOLDOWN).isoformat()
-    declined = [d for d in row.declined_by or [] if d.get("agent_id") != str(declined_by)]
-    if declined_by is not None:
-        declined.append({"agent_id": str(declined_by), "until": until})
-    values: dict[str, Any] = {}
-    if declined_by is not None and declined_by == row.preferred_agent_id:
-        values["preferred_until"] = None  # the agent it was held for passed: anyone may take it
-    changed = await _transition(
-        work.session,
-        row,
-        (S.OFFERED,),
-        status=S.QUEUED,
-        agent_id=None,
-        offered_at=None,
-        offer_expires_at=None,
-        declined_by=declined,
-        **values,
-    )
-    if changed:
-        emit_step(
-            work, row, "requeued", S.OFFERED, {"why": why, "agent_id": None,
-                                              "from_agent_id": agent_id}, now=now
-        )  # fmt: skip
-    return changed
-
-
-def set_agent_state(
-    work: Work, agent: Agent, state: AgentState, reason: str | None, now: datetime
-) -> None:
-    """Change an agent's chosen state and log it (occupancy and adherence are computed from
-    these events)."""
-    previous, previous_reason = agent.state, agent.reason
-    if previous == state and previous_reason == reason:
-        return
-    agent.state, agent.reason, agent.state_since = state, reason, now
-    if state == AgentState.AVAILABLE:
-        agent.idle_since = now
-    work.emit(
-        agent.tenant_id,
-        "agent.state_changed",
-        {
-            "user_id": agent.user_id,
-            "state": state,
-            "reason": reason,
-            "from": previous,
-            "from_reason": previous_reason,
-        },
-        occurred_at=now,
-    )
-
-
 async def _expire_offers(work: Work, config: _Config, now: datetime, result: PassResult) -> None:
     for row in await repo.expired_offers(work.session, config.tenant.id, now):
         agent_id = row.agent_id
@@ -322,7 +236,7 @@ async def _expire_offers(work: Work, config: _Config, now: datetime, result: Pas
 
 async def _end_wrap_ups(work: Work, config: _Config, now: datetime) -> None:
     for row in await repo.wrap_ups_due(work.session, config.tenant.id, now):
-        if await _transition(
+        if await transition(
             work.session,
             row,
             (S.ENDED,),
@@ -344,7 +258,7 @@ async def _admit(work: Work, config: _Config, now: datetime, result: PassResult)
     chains = await repo.reason_chains(session, config.tenant.id, list({r.case_id for r in fresh}))
     unrouted = [r for r in fresh if config.queue_for(r) is None]
     for row in unrouted:  # nothing serves the channel: it stays for people to pick up
-        await _transition(session, row, (row.status,), admitted_at=now)
+        await transition(session, row, (row.status,), admitted_at=now)
     placing: list[tuple[Interaction, dict[str, Any]]] = []
     actions: dict[uuid.UUID, QueueAction] = {}
     for row in fresh:
@@ -467,7 +381,7 @@ async def _apply_action(
 ) -> bool:
     """A callback offer or a rejection; returns whether the contact left the queue."""
     if action == QueueAction.CALLBACK:
-        if row.callback_offered_at is None and await _transition(
+        if row.callback_offered_at is None and await transition(
             work.session, row, (S.QUEUED,), callback_offered_at=now
         ):
             work.emit(
@@ -480,7 +394,7 @@ async def _apply_action(
                 occurred_at=now,
             )
         return False
-    if action == QueueAction.REJECT and await _transition(
+    if action == QueueAction.REJECT and await transition(
         work.session, row, (S.QUEUED,), status=S.ENDED, ended_at=now
     ):
         emit_step(work, row, "ended", S.QUEUED, {"why": why, "queue": queue.name}, now=now)
@@ -510,7 +424,7 @@ async def _overflow(
             # it starts a new wait there (so it cannot bounce back at once) and takes on the
             # new queue's priority in place of the old one's
             priority = row.routing_priority - queue.priority + new.priority
-            if await _transition(
+            if await transition(
                 work.session,
                 row,
                 (S.QUEUED,),
@@ -545,7 +459,7 @@ async def _response_clocks(work: Work, config: _Config, now: datetime) -> dateti
         queue = config.queues.get(row.queue_id) if row.queue_id else None
         target = _target(queue, row.response_clock)
         if queue is None or not target:
-            await _transition(session, row, (row.status,), sla_state="untracked")
+            await transition(session, row, (row.status,), sla_state="untracked")
         elif row.response_due_at is None:
             cal, tz = config.calendar(queue), zone(config.tenant)
             start = (
@@ -568,7 +482,7 @@ async def _response_clocks(work: Work, config: _Config, now: datetime) -> dateti
             await _escalate(work, config, row, queue, now)
         due = row.response_due_at
         if row.sla_state in ("running", "at_risk") and due is not None and now >= due:
-            await _transition(session, row, (row.status,), sla_state="breached")
+            await transition(session, row, (row.status,), sla_state="breached")
             _sla_event(work, row, "sla.breached", now)
     return await repo.next_clock(session, tenant_id)
 
@@ -605,7 +519,7 @@ async def _escalate(
     work: Work, config: _Config, row: Interaction, queue: Queue, now: datetime
 ) -> None:
     priority = row.routing_priority + queue.escalation_boost
-    if await _transition(
+    if await transition(
         work.session, row, (row.status,), sla_state="at_risk", routing_priority=priority
     ):
         _sla_event(work, row, "sla.at_risk", now, priority=priority)
@@ -731,15 +645,21 @@ def to_agent(
 
 
 async def _assign(
-    work: Work, config: _Config, waiting: list[Interaction], now: datetime, result: PassResult
+    work: Work,
+    config: _Config,
+    waiting: list[Interaction],
+    live: frozenset[uuid.UUID],
+    now: datetime,
+    result: PassResult,
 ) -> None:
+    """Offer waiting contacts to available agents whose desk is connected (`live`)."""
     session = work.session
     rows = {str(r.id): r for r in waiting if r.status == S.QUEUED and r.queue_id in config.queues}
     if not rows:
         return
     agents = [
         a for a in await repo.available_agent_rows(session, config.tenant.id)
-        if a.profile_id in config.profiles
+        if a.profile_id in config.profiles and a.user_id in live
     ]  # fmt: skip
     if not agents:
         return
@@ -765,6 +685,7 @@ async def _assign(
             "offered_at": now,
             "offer_expires_at": None if auto else now + timeout,
             "answered_at": now if auto else row.answered_at,
+            "opened_at": None,  # a desk opens it, or the agent accepts it
         }
         offers.append((row, values))
         taking[row.id] = agent

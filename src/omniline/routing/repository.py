@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from omniline.models import (
     Case,
     ContactReason,
     Customer,
+    Desk,
     Interaction,
     InteractionStatus,
     Queue,
@@ -469,3 +470,110 @@ async def reason_chains(
             chain.append(code)
         chains[case_id] = chain
     return chains
+
+
+# --- desks ---------------------------------------------------------------------------------
+
+
+async def add_desk(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+) -> Desk:
+    desk = Desk(tenant_id=tenant_id, user_id=user_id, opened_at=now, seen_at=now)
+    session.add(desk)
+    await session.flush()
+    return desk
+
+
+async def touch_desk(
+    session: AsyncSession, tenant_id: uuid.UUID, desk_id: uuid.UUID, now: datetime
+) -> bool:
+    """Refresh a desk's heartbeat; False if the desk is gone (a pass found it silent)."""
+    result = await session.execute(
+        update(Desk)
+        .where(Desk.tenant_id == tenant_id, Desk.id == desk_id)
+        .values(seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def remove_desks(
+    session: AsyncSession, tenant_id: uuid.UUID, desk_ids: Sequence[uuid.UUID]
+) -> None:
+    await session.execute(
+        delete(Desk)
+        .where(Desk.tenant_id == tenant_id, Desk.id.in_(desk_ids))
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def desks(
+    session: AsyncSession, tenant_id: uuid.UUID, user_ids: Sequence[uuid.UUID] | None = None
+) -> list[Desk]:
+    """The desks of a tenant (or of some agents) that the database knows of."""
+    query = select(Desk).where(Desk.tenant_id == tenant_id)
+    if user_ids is not None:
+        query = query.where(Desk.user_id.in_(user_ids))
+    return list(await session.scalars(query))
+
+
+async def deskless_agents(
+    session: AsyncSession, tenant_id: uuid.UUID, live: Sequence[uuid.UUID]
+) -> list[Agent]:
+    """Agents who would get work (available) or still hold contacts they never opened, and
+    have no live desk."""
+    unopened = select(Interaction.agent_id).where(
+        Interaction.tenant_id == tenant_id,
+        Interaction.agent_id.is_not(None),
+        or_(
+            Interaction.status == S.OFFERED,
+            and_(Interaction.status == S.ACTIVE, Interaction.opened_at.is_(None)),
+        ),
+    )
+    rows = await session.scalars(
+        select(Agent).where(
+            Agent.tenant_id == tenant_id,
+            Agent.user_id.not_in(live),
+            or_(
+                Agent.state.in_((AgentState.AVAILABLE, AgentState.NOT_RESPONDING)),
+                Agent.user_id.in_(unopened),
+            ),
+        )
+    )
+    return list(rows)
+
+
+async def unopened(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> list[Interaction]:
+    """An agent's offers, and the contacts given to them automatically that they never
+    opened, oldest first."""
+    rows = await session.scalars(
+        select(Interaction)
+        .where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.agent_id == user_id,
+            or_(
+                Interaction.status == S.OFFERED,
+                and_(Interaction.status == S.ACTIVE, Interaction.opened_at.is_(None)),
+            ),
+        )
+        .order_by(Interaction.offered_at)
+    )
+    return list(rows)
+
+
+async def in_hand(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> list[Interaction]:
+    """The contacts an agent handles now (in progress or on hold), oldest first."""
+    rows = await session.scalars(
+        select(Interaction)
+        .where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.agent_id == user_id,
+            Interaction.status.in_((S.ACTIVE, S.HELD)),
+        )
+        .order_by(Interaction.offered_at)
+    )
+    return list(rows)

@@ -35,6 +35,7 @@ TRIGGERS = frozenset(
         "message.created",
         "agent.state_changed",
         "agent.updated",
+        "agent.desk_changed",
     }
 )
 

@@ -221,7 +221,8 @@ class ProfileOut(_ProfileFields):
 
 class AgentOut(BaseModel):
     """An agent's routing state: `state` is what they chose; `presence` adds what they do
-    (on_contact, wrap_up) when available; `load` counts contacts held per channel."""
+    (on_contact, wrap_up) when available; `load` counts contacts held per channel; `away`
+    means their last desk closed or fell silent."""
 
     user_id: uuid.UUID
     profile_id: uuid.UUID | None
@@ -232,6 +233,7 @@ class AgentOut(BaseModel):
     idle_since: datetime
     presence: str
     load: dict[str, int]
+    desks: int  # desks of theirs connected now: work is offered only while one is
 
     @classmethod
     def of(cls, view: AgentView) -> "AgentOut":
@@ -246,6 +248,7 @@ class AgentOut(BaseModel):
             idle_since=a.idle_since,
             presence=view.presence,
             load=view.load,
+            desks=view.desks,
         )
 
 
@@ -326,6 +329,7 @@ class RoutedOut(BaseModel):
     offered_at: datetime | None
     offer_expires_at: datetime | None
     answered_at: datetime | None
+    opened_at: datetime | None
     transfer_count: int
     routing_priority: int
     response_clock: str | None
@@ -343,7 +347,7 @@ class LiveNumbersOut(BaseModel):
     waiting: int
     longest_wait_seconds: int
     agents_available: int = Field(description="available agents who could take it")
-    agents_staffed: int = Field(description="agents not offline who could take it")
+    agents_staffed: int = Field(description="agents not offline or away who could take it")
     answered_today: int
     answered_in_target_today: int
     abandoned_today: int

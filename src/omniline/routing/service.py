@@ -27,18 +27,15 @@ from omniline.models import (
     Tenant,
 )
 from omniline.reasons import service as reasons
-from omniline.routing import calendar, engine
+from omniline.routing import calendar, engine, presence
 from omniline.routing import repository as repo
 from omniline.routing.passes import (
-    DECLINE_COOLDOWN,
     REALTIME_CHANNELS,
-    emit_step,
     queue_calendar,
-    requeue,
-    set_agent_state,
     to_agent,
 )
 from omniline.routing.passes import entry_queue as passes_entry_queue
+from omniline.routing.steps import DECLINE_COOLDOWN, emit_step, requeue, set_agent_state
 from omniline.tenants.service import zone
 
 S = InteractionStatus
@@ -49,6 +46,11 @@ DEFAULT_HANDLE_SECONDS = 300.0
 list_queues = repo.queues
 list_profiles = repo.profiles
 list_agents = repo.agents
+# desks: an agent is given work only while one of theirs is connected (see presence.py)
+open_desk = presence.open_desk
+beat_desk = presence.beat
+close_desk = presence.close_desk
+DESK_BEAT_SECONDS = presence.BEAT_SECONDS
 
 
 def break_reasons(tenant: Tenant) -> tuple[str, ...]:
@@ -146,6 +148,7 @@ class AgentView:
     agent: Agent
     load: dict[str, int]
     wrapping_up: int
+    desks: int = 0  # desks of theirs connected now
 
     @property
     def presence(self) -> str:
@@ -162,13 +165,23 @@ async def agent_views(work: Work, tenant: Tenant) -> list[AgentView]:
     rows = await repo.agents(work.session, tenant.id)
     loads = await repo.loads(work.session, tenant.id)
     wrapping = await repo.wrapping_up(work.session, tenant.id)
-    return [AgentView(a, loads.get(a.user_id, {}), wrapping.get(a.user_id, 0)) for a in rows]
+    desks = await presence.live_desks(work, tenant, utcnow())
+    return [
+        AgentView(a, loads.get(a.user_id, {}), wrapping.get(a.user_id, 0), desks.get(a.user_id, 0))
+        for a in rows
+    ]
 
 
 async def agent_view(work: Work, tenant: Tenant, agent: Agent) -> AgentView:
     loads = await repo.loads(work.session, tenant.id, [agent.user_id])
     wrapping = await repo.wrapping_up(work.session, tenant.id, [agent.user_id])
-    return AgentView(agent, loads.get(agent.user_id, {}), wrapping.get(agent.user_id, 0))
+    desks = await presence.live_desks(work, tenant, utcnow())
+    return AgentView(
+        agent,
+        loads.get(agent.user_id, {}),
+        wrapping.get(agent.user_id, 0),
+        desks.get(agent.user_id, 0),
+    )
 
 
 async def get_or_make_agent(work: Work, tenant: Tenant, user_id: uuid.UUID) -> Agent:
@@ -241,12 +254,17 @@ async def change_state(
             raise InvalidInput(f"a break needs a reason, one of: {', '.join(allowed)}")
     elif state == AgentState.NOT_RESPONDING:
         raise InvalidInput("not_responding is set by routing when an offer is missed")
+    elif state == AgentState.AWAY:
+        raise InvalidInput("away is set by routing when an agent's last desk closes")
     elif reason is not None:
         raise InvalidInput("only a break takes a reason")
     if state == AgentState.AVAILABLE and agent.profile_id is None:
         raise InvalidInput("the agent has no routing profile yet: a supervisor assigns one")
     await repo.lock_head(work.session, tenant.id)
-    set_agent_state(work, agent, state, reason, utcnow())
+    if state == AgentState.OFFLINE:  # what they were given and never opened goes back
+        await presence.leave(work, agent, state, None, utcnow())
+    else:
+        set_agent_state(work, agent, state, reason, utcnow())
     if work.actor.user_id != agent.user_id:
         work.audit(
             tenant.id, "agent.state_set", "agent", agent.user_id, {"state": state, "reason": reason}
@@ -275,8 +293,15 @@ async def accept(work: Work, tenant: Tenant, interaction_id: uuid.UUID) -> Inter
     if row.offer_expires_at is not None and now > row.offer_expires_at:
         raise Conflict("the offer expired: the contact went back to its queue")
     row.status, row.answered_at, row.offer_expires_at = S.ACTIVE, now, None
+    row.opened_at = row.opened_at or now
     emit_step(work, row, "answered", S.OFFERED, {"agent_id": user_id}, now=now)
     return row
+
+
+async def open_contact(work: Work, tenant: Tenant, interaction_id: uuid.UUID) -> Interaction:
+    """The agent handling a contact has it before them."""
+    row = await _locked_interaction(work, tenant, interaction_id)
+    return await presence.open_contact(work, tenant, row)
 
 
 async def decline(work: Work, tenant: Tenant, interaction_id: uuid.UUID) -> Interaction:
@@ -359,6 +384,8 @@ async def _check_can_take(
         raise InvalidInput("that person is not set up as an agent (no routing profile)")
     if target.state != AgentState.AVAILABLE:
         raise Conflict(f"the agent is {target.state}; transfer to a queue instead")
+    if not await presence.has_live_desk(work, tenant, target.user_id, now):
+        raise Conflict("the agent has no desk open; transfer to a queue instead")
     profile = await get_profile_or_raise(work, tenant, target.profile_id)
     loads = await repo.loads(work.session, tenant.id, [target.user_id])
     view = to_agent(target, profile, loads.get(target.user_id, {}))
@@ -392,6 +419,51 @@ async def move_waiting(
     emit_step(work, row, "requeued", S.QUEUED, {"why": "moved", **data}, now=utcnow())
     work.audit(tenant.id, "interaction.requeued", "interaction", row.id, data)
     return row
+
+
+# --- a supervisor steps in ----------------------------------------------------------------
+
+
+async def take_over(work: Work, tenant: Tenant, user_id: uuid.UUID) -> list[Interaction]:
+    """A supervisor takes the contacts an agent handles now (in progress or on hold) into
+    their own hands; the agent's offers and never-opened contacts go back to their queue."""
+    supervisor = work.actor.user_id
+    if supervisor is None:
+        raise InvalidInput("only a person can take contacts over; this token is an API token")
+    if supervisor == user_id:
+        raise InvalidInput("these contacts are yours already")
+    await peek_agent(work, tenant, user_id)  # a member of this tenant, or 404
+    await repo.lock_head(work.session, tenant.id)
+    now = utcnow()
+    await presence.release(work, tenant.id, user_id, now, why="taken_over")
+    taken = []
+    for row in await repo.in_hand(work.session, tenant.id, user_id):
+        if await presence.hand_over(work, row, supervisor, now):
+            work.audit(
+                tenant.id,
+                "interaction.taken_over",
+                "interaction",
+                row.id,
+                {"from_agent_id": user_id, "agent_id": supervisor},
+            )
+            taken.append(row)
+    return taken
+
+
+async def requeue_contacts(work: Work, tenant: Tenant, user_id: uuid.UUID) -> list[Interaction]:
+    """A supervisor sends every contact an agent holds (offered, in progress, on hold) back
+    to its queue at its original place; the agent is not offered them again at once."""
+    await peek_agent(work, tenant, user_id)
+    await repo.lock_head(work.session, tenant.id)
+    now = utcnow()
+    moved = await presence.release(work, tenant.id, user_id, now, why="requeued_by_supervisor")
+    for row in await repo.in_hand(work.session, tenant.id, user_id):
+        if await presence.give_back(work, row, now, why="requeued_by_supervisor", cool_down=True):
+            moved.append(row)
+    for row in moved:
+        data = {"from_agent_id": user_id, "queue_id": row.queue_id}
+        work.audit(tenant.id, "interaction.requeued", "interaction", row.id, data)
+    return moved
 
 
 # --- position and estimated wait -----------------------------------------------------------
@@ -500,7 +572,10 @@ def live_numbers(
         waiting=len(waiting),
         longest_wait_seconds=int((now - oldest).total_seconds()) if oldest else 0,
         agents_available=sum(1 for a in serving if a.state == AgentState.AVAILABLE),
-        agents_staffed=sum(1 for a in serving if a.state != AgentState.OFFLINE),
+        # away: routing took them off, no desk of theirs is open
+        agents_staffed=sum(
+            1 for a in serving if a.state not in (AgentState.OFFLINE, AgentState.AWAY)
+        ),
         answered_today=len(answered),
         answered_in_target_today=sum(answered),
         abandoned_today=len(outcomes) - len(answered),

@@ -43,6 +43,8 @@ class TenantPatch(BaseModel):
     ) = None
     wrap_up_reason_required: bool | None = None
     portal_enabled: bool | None = None
+    # an agent whose desks are all silent this long goes away (a desk beats every 20 s)
+    desk_timeout_seconds: Annotated[int, Field(ge=30, le=3600)] | None = None
 
 
 class TenantOut(BaseModel):

@@ -24,7 +24,8 @@ SCRIPT_TEXTS = (
     "presence:break", "presence:not_responding", "presence:offline",
     "Connection lost: reconnecting…", "Nobody is waiting.", "Updated", "Routing profile",
     "No profile", "Channel", "min", "h", "d", "(no subject)", "reason:missed_offer",
-    "presence:away",
+    "presence:away", "Their contacts", "Take over", "Re-queue", "no desk open", "why:desk_closed",
+    "why:desk_silent", "why:no_desk",
 )  # fmt: skip
 
 
@@ -37,6 +38,7 @@ async def wallboard(page: StaffDep) -> HTMLResponse:
     members = await list_members(page.work, tenant)
     data = {
         "tenant": tenant.slug,
+        "me": str(page.access.actor.user_id),
         "people": {str(user.id): user.name for user, _role in members},
         "break_reasons": list(routing.break_reasons(tenant)),
         "queues": [

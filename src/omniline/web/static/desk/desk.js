@@ -135,6 +135,8 @@ export function startDesk(root, data, hooks = {}) {
     counted();
     part("tabs").append(tab);
     part("work").append(conv.node);
+    // the contact is before the agent now: it stays theirs if this desk closes
+    if (row.status !== "ended") api("POST", `/interactions/${row.id}/open`).catch(() => {});
     loadCustomer(conv);
     loadMessages(conv);
     if (row.channel === "voice" && row.direction === "outbound") {
@@ -544,6 +546,7 @@ export function startDesk(root, data, hooks = {}) {
     const id = event.interaction_id;
     if (!id) return;
     if (event.kind === "interaction.offered" && event.data?.agent_id === ME) return refresh(id);
+    if (event.kind === "interaction.taken_over" && event.data?.agent_id === ME) return refresh(id, true);
     if (event.kind.startsWith("callback.")) {  // the list of every conversation of that case
       for (const [key, conv] of convs) if (conv.row.case_id === event.case_id) callbackLists.get(key)?.();
     }
@@ -574,8 +577,11 @@ export function startDesk(root, data, hooks = {}) {
   function connect() {
     const status = part("connection");
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const resume = lastEventId === null ? "" : `?last_event_id=${lastEventId}`;
-    socket = new WebSocket(`${scheme}://${location.host}${API}/ws${resume}`);
+    // desk=1: while this socket is open the server gives this agent work (routing/presence.py);
+    // someone who cannot take contacts (a planner) only watches the stream
+    const query = new URLSearchParams(data.can.transfer ? { desk: "1" } : {});
+    if (lastEventId !== null) query.set("last_event_id", lastEventId);
+    socket = new WebSocket(`${scheme}://${location.host}${API}/ws?${query}`);
     socket.addEventListener("open", () => { status.textContent = ""; });
     socket.addEventListener("message", (message) => {
       const frame = JSON.parse(message.data);

@@ -90,7 +90,7 @@ function stateChooser(agent) {
     el("option", { value: "available", text: T("Available") }),
     ...data.break_reasons.map((r) => el("option", { value: `break:${r}`, text: `${T("Break")}: ${r}` })),
     el("option", { value: "offline", text: T("Offline") }));
-  select.value = agent.state === "break" ? `break:${agent.reason}` : agent.state === "not_responding" ? "offline" : agent.state;
+  select.value = agent.state === "break" ? `break:${agent.reason}` : ["not_responding", "away"].includes(agent.state) ? "offline" : agent.state;
   select.addEventListener("change", async () => {
     const [state, reason] = select.value.split(":");
     try {
@@ -118,18 +118,43 @@ function profileChooser(agent) {
   return select;
 }
 
+// a supervisor steps in: take the agent's contacts over, or send them back to their queues
+function stepIn(agent) {
+  const name = data.people[agent.user_id] || agent.user_id;
+  const act = (verb, label) => el("button", {
+    type: "button", class: `secondary ${verb}`, text: T(label), "aria-label": `${T(label)}: ${name}`,
+    onclick: async () => {
+      try {
+        await api("POST", `/agents/${agent.user_id}/${verb}`);
+        refreshSoon();
+      } catch (error) {
+        document.getElementById("connection").textContent = error.message;
+      }
+    },
+  });
+  if (!Object.values(agent.load).some((n) => n > 0) || agent.user_id === data.me) return "";
+  return el("span", { class: "step-in" }, act("take-over", "Take over"), " ", act("requeue", "Re-queue"));
+}
+
+function presenceText(a) {
+  const why = a.reason ? data.texts[`why:${a.reason}`] || data.texts[`reason:${a.reason}`] || a.reason : "";
+  const text = T(`presence:${a.presence}`) + (why ? ` (${why})` : "");
+  return a.state !== "offline" && !a.desks ? `${text} · ${T("no desk open")}` : text;
+}
+
 function renderAgents(agents) {
   const table = document.getElementById("agents");
-  header(table, ["Agent", "State", "Since", "Contacts", "Change state", "Routing profile"]);
+  header(table, ["Agent", "State", "Since", "Contacts", "Change state", "Routing profile", "Their contacts"]);
   const shown = agents.filter((a) => a.profile_id || a.state !== "offline");
   shown.sort((a, b) => (data.people[a.user_id] || "").localeCompare(data.people[b.user_id] || ""));
   table.tBodies[0].replaceChildren(...shown.map((a) => el("tr", { "data-agent": a.user_id },
     el("th", { scope: "row", text: data.people[a.user_id] || a.user_id }),
-    el("td", { class: `presence ${a.presence}`, text: T(`presence:${a.presence}`) + (a.reason ? ` (${T(`reason:${a.reason}`)})` : "") }),
+    el("td", { class: `presence ${a.presence}`, text: presenceText(a) }),
     el("td", { class: "since", title: new Date(a.state_since).toLocaleString(), text: lasted(a.state_since) }),
     el("td", { class: "num", text: Object.entries(a.load).map(([c, n]) => `${c} ${n}`).join(", ") || "0" }),
     el("td", {}, stateChooser(a)),
-    el("td", {}, profileChooser(a)))));
+    el("td", {}, profileChooser(a)),
+    el("td", {}, stepIn(a)))));
 }
 
 async function renderWaiting(stats) {
