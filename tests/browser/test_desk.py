@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from omniline.demo import DEMO_PASSWORD
-from tests.browser.conftest import Demo, open_page, screenshot
+from tests.browser.conftest import Demo, Watched, open_page, screenshot
 
 AGENT = "agent3"  # the demo's written-channel agent (web forms and e-mail)
 
@@ -25,6 +25,22 @@ def log_in(page: Page, demo: Demo, who: str, target: str = "desk") -> None:
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{demo.url}{path}")
+
+
+def at_desk(browser: Browser, demo: Demo, who: str) -> Watched:
+    """One of the bank's agents at an open desk, available: work goes only to agents whose
+    desk is connected, so an agent made available over the API alone gets none."""
+    watched = open_page(browser, locale="en-GB")
+    log_in(watched.page, demo, who)
+    watched.page.locator("#state").select_option("available")
+    me = str(
+        watched.page.evaluate("JSON.parse(document.getElementById('desk-data').textContent).me.id")
+    )
+    for _ in range(100):
+        if demo.api("GET", f"/agents/{me}")["state"] == "available":
+            return watched
+        time.sleep(0.1)
+    raise AssertionError(f"{who} did not become available at the desk")
 
 
 def wait_until_queued(demo: Demo, interaction_id: str) -> None:
@@ -96,6 +112,8 @@ def test_an_agent_takes_answers_and_wraps_up_a_contact(browser: Browser, demo: D
     screenshot(page, "desk")
 
     panel.get_by_role("button", name="Continue by phone").click()  # same case, by phone
+    panel.get_by_label("Phone number or e-mail address").fill("+48 600 200 300")  # none yet
+    panel.get_by_role("button", name="Add", exact=True).click()
     phone_tab = page.get_by_role("tab").filter(has_text=subject).nth(1)
     expect(phone_tab).to_be_visible()
     expect(page.locator(".conversation:not([hidden]) .title")).to_contain_text("voice")

@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import Demo, open_page, screenshot
-from tests.browser.test_desk import log_in, offer_of
+from tests.browser.test_desk import at_desk, log_in, offer_of
 from tests.channels.email.smtp import make_certificates, serving
 
 AGENT = "agent4"  # the demo's specialist: calls and written contacts
@@ -126,8 +126,8 @@ def _callbacks_and_summary(
         finally:
             demo.api("DELETE", "/email")
 
-    # handed to a colleague: it leaves this desk and is offered to her
-    _state(demo, julia, "available")
+    # handed to a colleague at her desk: it leaves this desk and is offered to her
+    at_desk(browser, demo, WRITTEN)
     panel.get_by_label("Transfer to").select_option(label="Julia Lewandowska")
     panel.get_by_role("button", name="Transfer", exact=True).click()
     try:

@@ -4,7 +4,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Demo, open_page, screenshot
+from tests.browser.conftest import Demo, Watched, open_page, screenshot
+from tests.browser.test_desk import at_desk
 
 XSS = "<img src=x onerror=window.__x=1>"
 REPLY = "Hello from the bank: how can I help?"
@@ -24,12 +25,9 @@ def _widget(page: Page) -> Any:
     return page.locator("[data-omniline-chat]")
 
 
-def _someone_available(demo: Demo) -> None:
-    """An agent is available, so the chat is open whatever the time of day."""
-    agents = demo.api("GET", "/agents")
-    if not any(a["state"] == "available" for a in agents):
-        ready = next(a for a in agents if a["profile_id"])
-        demo.api("PUT", f"/agents/{ready['user_id']}/state", json={"state": "available"})
+def _someone_available(browser: Browser, demo: Demo) -> Watched:
+    """An agent at an open desk, available, so the chat is answered."""
+    return at_desk(browser, demo, "agent1")
 
 
 def _open_form(page: Page) -> None:
@@ -43,7 +41,7 @@ def _open_form(page: Page) -> None:
 def test_a_visitor_chats_and_the_chat_follows_them_across_pages(
     browser: Browser, demo: Demo
 ) -> None:
-    _someone_available(demo)
+    _desk = _someone_available(browser, demo)  # kept open while the test runs
     watched = open_page(browser, locale="en-GB")
     page = watched.page
     page.goto(f"{demo.url}/demo/site?bank={demo.slug}")
@@ -93,7 +91,7 @@ def test_a_visitor_chats_and_the_chat_follows_them_across_pages(
 def test_files_are_sent_and_oversized_ones_refused_with_a_message(
     browser: Browser, demo: Demo
 ) -> None:
-    _someone_available(demo)
+    _desk = _someone_available(browser, demo)  # kept open while the test runs
     watched = open_page(browser, locale="en-GB")
     page = watched.page
     page.goto(f"{demo.url}/demo/site?bank={demo.slug}")
