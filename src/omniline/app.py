@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from omniline import __version__
 from omniline.api import errors
+from omniline.api.boundary import check_request
 from omniline.api.errors import error_body
 from omniline.audit.endpoints import router as audit_router
 from omniline.auth.endpoints import router as auth_router
@@ -67,6 +68,13 @@ API_ROUTERS: list[APIRouter] = [
 ]
 # public routes without a login (their own checks: chat origin and conversation token)
 PUBLIC_API_ROUTERS: list[APIRouter] = [webchat_router]
+PAGE_ROUTERS: list[APIRouter] = [
+    portal_pages,
+    staff_pages,
+    desk_pages,
+    knowledge_pages,
+    wallboard_pages,
+]
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -89,6 +97,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         version=__version__,
         description="Open-source omnichannel contact center: one customer, one case, all channels.",
         lifespan=lifespan,
+        dependencies=[Depends(check_request)],  # first on every route: storable values only
     )
     app.state.runtime = runtime
     errors.install(app)
@@ -98,11 +107,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for router in API_ROUTERS + PUBLIC_API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     page_errors.install(app)
-    app.include_router(portal_pages)
-    app.include_router(staff_pages)
-    app.include_router(desk_pages)
-    app.include_router(knowledge_pages)
-    app.include_router(wallboard_pages)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     if settings.dev:  # a sample company site with the chat widget, for the demo
         app.include_router(demo_site_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

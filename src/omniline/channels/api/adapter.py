@@ -27,6 +27,7 @@ from omniline.channels.base import (
     SendResult,
 )
 from omniline.customers.service import IdentityClaim
+from omniline.kit.boundary import INT64_MAX
 
 CHANNEL_NAME = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 SIGNATURE_HEADER = "X-Omniline-Signature"
@@ -42,7 +43,7 @@ class AttachmentIn(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=255)]
     url: Annotated[str, Field(min_length=1, max_length=2000)]
     content_type: Annotated[str, Field(max_length=200)] = "application/octet-stream"
-    size: Annotated[int, Field(ge=0)] | None = None
+    size: Annotated[int, Field(ge=0, le=INT64_MAX)] | None = None
 
 
 class SenderIn(BaseModel):
