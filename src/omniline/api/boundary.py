@@ -1,10 +1,11 @@
 """The boundary check every route runs first (an app-wide dependency): every path, query,
 cookie, form and JSON value of every API call, page form and WebSocket handshake obeys
 `kit.boundary`, or the request is refused naming the field: 422 from the API, the page's
-error on pages, close code 1007 on a socket. WebSocket frames are checked where each socket
-parses them (`kit.boundary.value_problems`).
+error on pages, a refused handshake on a socket. WebSocket frames are checked where each
+socket parses them (`kit.boundary.value_problems`).
 """
 
+import types
 from collections.abc import Iterator
 from typing import Any, Union, get_args, get_origin
 
@@ -119,7 +120,7 @@ def _walk(dependant: Dependant) -> Iterator[tuple[str, str]]:
 
 
 def _is_int(annotation: Any) -> bool:
-    if get_origin(annotation) is Union or type(annotation).__name__ == "UnionType":
+    if get_origin(annotation) in (Union, types.UnionType):
         return any(_is_int(a) for a in get_args(annotation))
     return annotation is int
 

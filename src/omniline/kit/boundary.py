@@ -35,7 +35,9 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 def whole_number(text: str) -> int | None:
     """The whole number a person typed, or None if it is none or beyond 64 bits."""
     text = text.strip()
-    if not (text.isascii() and _INTEGER.fullmatch(text)) or len(text) > 20:
+    if not (text.isascii() and _INTEGER.fullmatch(text)):
+        return None
+    if len(text.lstrip("+-").lstrip("0")) > 19:  # also spares int() a string of any length
         return None
     value = int(text)
     return value if INT64_MIN <= value <= INT64_MAX else None

@@ -21,7 +21,6 @@ from omniline.kit.errors import Conflict, InvalidInput, NotFound
 from omniline.kit.ids import new_id
 from omniline.knowledge import index, recent
 from omniline.knowledge import text as analysis
-from omniline.users import service as users
 from omniline.models import (
     Article,
     ArticleKind,
@@ -32,6 +31,7 @@ from omniline.models import (
     ContactReason,
     Tenant,
 )
+from omniline.users import service as users
 
 # safe rich text: headings, lists, links, images, emphasis, code, quotes, tables
 ALLOWED_TAGS = {
