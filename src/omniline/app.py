@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -15,6 +15,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from omniline import __version__
 from omniline.api import errors
+from omniline.api.boundary import check_request
 from omniline.api.errors import error_body
 from omniline.audit.endpoints import router as audit_router
 from omniline.auth.endpoints import router as auth_router
@@ -70,6 +71,13 @@ API_ROUTERS: list[APIRouter] = [
 ]
 # public routes without a login (their own checks: chat origin and conversation token)
 PUBLIC_API_ROUTERS: list[APIRouter] = [webchat_router]
+PAGE_ROUTERS: list[APIRouter] = [
+    portal_pages,
+    staff_pages,
+    desk_pages,
+    knowledge_pages,
+    wallboard_pages,
+]
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -95,6 +103,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
         docs_url=None,  # served below from this installation, not from a CDN
         redoc_url=None,
+        dependencies=[Depends(check_request)],  # first on every route: storable values only
     )
     app.state.runtime = runtime
     errors.install(app)
@@ -104,11 +113,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for router in API_ROUTERS + PUBLIC_API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     page_errors.install(app)
-    app.include_router(portal_pages)
-    app.include_router(staff_pages)
-    app.include_router(desk_pages)
-    app.include_router(knowledge_pages)
-    app.include_router(wallboard_pages)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     if settings.dev:  # a sample company site with the chat widget, for the demo
         app.include_router(demo_site_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

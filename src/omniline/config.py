@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     secret_key: str = DEFAULT_SECRET
+    # signs the audit log; unset: derived from secret_key (docs/adr/0011-keyed-audit-chain.md)
+    audit_key: str | None = None
     # NORMAL survives a process crash (SIGKILL); FULL also survives power loss, slower
     sqlite_synchronous: str = "NORMAL"
     worker_in_process: bool = True
@@ -60,7 +62,12 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'omniline.db'}"
 
     def check_secure(self) -> None:
-        """Refuse default secrets outside dev mode."""
+        """Refuse default secrets outside dev mode, and an audit key too short to be secret."""
+        if self.audit_key is not None and len(self.audit_key) < 32:
+            raise InsecureSettings(
+                "OMNILINE_AUDIT_KEY is too short: use at least 32 random characters "
+                "(for example: python3 -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
         if not self.dev and self.secret_key == DEFAULT_SECRET:
             raise InsecureSettings(
                 "OMNILINE_SECRET_KEY is the built-in default. Set it to a long random value "

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
 from omniline import demo_knowledge, demo_routing
+from omniline.audit.keys import load_audit_key
 from omniline.auth.permissions import DEFAULT_TOKEN_SCOPES
 from omniline.auth.secrets import verify_password
 from omniline.auth.service import Principal, create_api_token, tenants_of
@@ -169,7 +170,7 @@ async def seed_demo(settings: Settings) -> DemoInfo:
     """Create the Demo Bank tenant once; on every start, check the admin and make an API token."""
     engine = make_engine(settings.db_url, synchronous=settings.sqlite_synchronous)
     try:
-        work = Work(make_sessionmaker(engine)())
+        work = Work(make_sessionmaker(engine)(), audit_key=load_audit_key(settings))
         try:
             tenant = await get_tenant(work.session, DEMO_SLUG)
             seeded = tenant is None

@@ -1,11 +1,13 @@
 """Apply Alembic migrations, from code (CLI, tests, `serve`)."""
 
 import asyncio
+from functools import partial
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
+from omniline.journal.hashing import AuditKey
 from omniline.kit.db import normalize_url
 
 SCRIPTS = Path(__file__).parent / "migrations"
@@ -20,11 +22,16 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring a database to a revision (the newest by default)."""
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", *, audit_key: AuditKey | None = None) -> None:
+    """Bring a database to a revision (the newest by default); revisions that sign the audit
+    log (0013 seals the chains written before it had a key) need the installation's key."""
+    config = alembic_config(url)
+    config.attributes["audit_key"] = audit_key
+    command.upgrade(config, revision)
 
 
-async def upgrade_async(url: str, revision: str = "head") -> None:
+async def upgrade_async(
+    url: str, revision: str = "head", *, audit_key: AuditKey | None = None
+) -> None:
     """The same, from inside an event loop (Alembic's env runs its own loop)."""
-    await asyncio.to_thread(upgrade, url, revision)
+    await asyncio.to_thread(partial(upgrade, url, revision, audit_key=audit_key))

@@ -6,6 +6,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from omniline.audit.keys import load_audit_key
 from omniline.auth.cache import TokenAccessCache
 from omniline.channels.defaults import default_registry
 from omniline.channels.registry import ChannelRegistry
@@ -14,6 +15,7 @@ from omniline.inbound.ingestor import Ingestor
 from omniline.jobs.handlers import job_handlers
 from omniline.jobs.worker import Worker
 from omniline.journal.actor import SYSTEM, Actor
+from omniline.journal.hashing import AuditKey
 from omniline.journal.work import Work
 from omniline.kit.db import make_engine, make_sessionmaker
 from omniline.models import Event
@@ -31,6 +33,7 @@ class Runtime:
     hub: Hub
     channels: ChannelRegistry
     worker: Worker
+    audit_key: AuditKey
     ingestor: Ingestor = field(init=False)
     router: Router = field(init=False)
     token_cache: TokenAccessCache = field(default_factory=TokenAccessCache)
@@ -45,7 +48,8 @@ class Runtime:
         bus: Bus = RedisBus(settings.redis_url) if settings.redis_url else LocalBus()
         channels = channels or default_registry(settings.egress)
         worker = Worker(sessions, {}, poll_seconds=settings.worker_poll_seconds)
-        runtime = cls(settings, engine, sessions, bus, Hub(sessions), channels, worker)
+        key = load_audit_key(settings)
+        runtime = cls(settings, engine, sessions, bus, Hub(sessions), channels, worker, key)
         runtime.router = Router(partial(runtime.work, route=False))
         handlers = job_handlers(sessions, runtime.work, channels)
         handlers[TICK_JOB] = runtime.router.tick
@@ -56,7 +60,8 @@ class Runtime:
     def work(self, actor: Actor = SYSTEM, *, route: bool = True) -> Work:
         """A new unit of work whose commit notifies listeners and the worker, and (unless it
         is a routing pass itself) pokes routing when its events may change who handles what."""
-        return Work(self.sessions(), actor, partial(self._after_commit, route=route))
+        after = partial(self._after_commit, route=route)
+        return Work(self.sessions(), actor, after, self.audit_key)
 
     async def _after_commit(self, events: Sequence[Event], had_jobs: bool, *, route: bool) -> None:
         if events:

@@ -1,48 +1,13 @@
 """The audit log's hash chains: an intact log checks out, and every kind of tampering shows."""
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 
-import pytest
-from sqlalchemy import text
-
-from omniline.audit.verify import VerifyReport, row_hash, verify_all
-from omniline.journal.actor import Actor, ActorType
-from omniline.kit.ids import new_id
+from omniline.audit.verify import row_hash, verify_all
 from omniline.models import AuditEntry
 from omniline.runtime import Runtime
-from omniline.tenants.service import create_tenant
+from tests.audit.helpers import omniline, tamper, verify
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def stream(runtime: Runtime) -> str:
-    """The chain of a tenant with six entries, written over three commits."""
-    work = runtime.work()
-    tenant = await create_tenant(work, slug="acme", name="Acme")
-    await work.commit()
-    await work.session.close()
-    actor = Actor(ActorType.USER, new_id(), "203.0.113.7")
-    for batch in (["case.updated", "case.status_changed"], ["customer.created"] * 3):
-        work = runtime.work(actor)
-        for n, action in enumerate(batch):
-            work.audit(tenant.id, action, "case", new_id(), {"n": n, "note": "zażółć", "x": 1.5})
-        await work.commit()
-        await work.session.close()
-    return str(tenant.id)
-
-
-async def verify(runtime: Runtime) -> VerifyReport:
-    async with runtime.sessions() as session:
-        return await verify_all(session)
-
-
-async def tamper(runtime: Runtime, sql: str, **params: object) -> None:
-    async with runtime.sessions() as session, session.begin():
-        await session.execute(text(sql), params)
 
 
 async def test_an_untouched_log_is_intact(runtime: Runtime, stream: str) -> None:
@@ -54,7 +19,7 @@ async def test_an_untouched_log_is_intact(runtime: Runtime, stream: str) -> None
 
 async def test_a_small_batch_walks_the_same_chain(runtime: Runtime, stream: str) -> None:
     async with runtime.sessions() as session:
-        report = await verify_all(session, batch=2)
+        report = await verify_all(session, runtime.audit_key, batch=2)
     assert (report.problems, report.checked) == ([], 7)
 
 
@@ -109,12 +74,12 @@ async def test_a_changed_hash_is_detected(runtime: Runtime, stream: str) -> None
 async def test_a_rewritten_entry_with_a_fresh_hash_breaks_the_next_link(
     runtime: Runtime, stream: str
 ) -> None:
-    # a forger who recomputes the hash of the row they edit still breaks the row after it
+    # even one who holds the key and re-signs the row they edit breaks the row after it
     async with runtime.sessions() as session, session.begin():
         row = await session.get(AuditEntry, (stream, 3))
         assert row is not None
         row.action = "case.viewed"
-        row.hash = row_hash(row)
+        row.hash = row_hash(row, runtime.audit_key)
     assert (await verify(runtime)).problems == [
         f"chain {stream} entry 4: does not follow the entry before it"
     ]
@@ -141,37 +106,14 @@ async def test_an_entry_inserted_past_the_head_is_detected(runtime: Runtime, str
     ]
 
 
-async def run_cli(db_url: str, tmp_path: Path) -> tuple[int, str]:
-    env = {
-        **os.environ,
-        "OMNILINE_DATABASE_URL": db_url,
-        "OMNILINE_DATA_DIR": str(tmp_path),
-        "OMNILINE_REDIS_URL": "",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "omniline",
-        "audit",
-        "verify",
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode()
-
-
 async def test_the_cli_passes_an_intact_log_and_fails_a_tampered_one(
     runtime: Runtime, stream: str, db_url: str, tmp_path: Path
 ) -> None:
-    code, out = await run_cli(db_url, tmp_path)
+    code, out = await omniline(db_url, tmp_path, "audit", "verify")
     assert (code, out.strip()) == (0, "audit log intact: 7 entries in 2 chains")
 
     await tamper(runtime, "DELETE FROM audit_log WHERE stream = :s AND seq = 2", s=stream)
-    code, out = await run_cli(db_url, tmp_path)
+    code, out = await omniline(db_url, tmp_path, "audit", "verify")
     assert code == 1
     assert f"chain {stream} entry 3: entries 2..2 are missing" in out
     assert "audit log NOT intact" in out

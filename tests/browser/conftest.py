@@ -26,6 +26,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from omniline import demo as demo_bank
+from omniline.audit.keys import load_audit_key
 from omniline.config import Settings
 from omniline.demo import DEMO_PASSWORD, DEMO_TIMEZONE, DemoSpec
 from omniline.journal.work import Work
@@ -166,11 +167,12 @@ def seed_bank(server: Server, spec: DemoSpec) -> None:
     offset = server.now() - datetime.now(UTC)
 
     async def seed() -> None:
-        engine = make_engine(Settings(data_dir=server.data, dev=True).db_url)
+        settings = Settings(data_dir=server.data, dev=True)
+        engine = make_engine(settings.db_url)
         before = get_clock()
         set_clock(lambda: datetime.now(UTC) + offset)
         try:
-            work = Work(make_sessionmaker(engine)())
+            work = Work(make_sessionmaker(engine)(), audit_key=load_audit_key(settings))
             try:
                 await demo_bank.seed_bank(work, spec)
                 await work.commit()

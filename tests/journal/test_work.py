@@ -58,7 +58,7 @@ async def test_concurrent_commits_get_gapless_unique_numbers(runtime: Runtime) -
         audits = await session.scalar(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.stream == str(tenant.id))
         )
-        report = await verify_all(session)
+        report = await verify_all(session, runtime.audit_key)
     assert sorted(seqs) == list(range(1, 41))
     assert audits == 41  # 40 plus the tenant's creation
     assert report.problems == []

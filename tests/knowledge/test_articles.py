@@ -129,3 +129,22 @@ async def test_editing_needs_the_right(client: httpx.AsyncClient, world: World) 
         f"{T}/articles/{guide['id']}", json={"audience": "public"}, headers=world.auth("supervisor")
     )
     assert public.status_code == 422
+
+
+async def test_an_owner_must_be_one_of_the_projects_people(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    # found by the API fuzzing on PostgreSQL: an unknown owner_id broke a foreign key (500)
+    made = await _ok(client, world, "POST", "/articles", json={"title": "T", "body": "<p>b</p>"})
+    stranger, colleague = world.users["other_admin"].id, world.users["agent"].id
+    for method, path, body in (
+        ("PATCH", f"/articles/{made['id']}", {"owner_id": "5517a1a2-3ba1-2a84-839b-57f188651ab3"}),
+        ("PATCH", f"/articles/{made['id']}", {"owner_id": str(stranger)}),
+    ):
+        response = await client.request(method, T + path, json=body, headers=world.auth("admin"))
+        assert response.status_code == 422, response.text
+        assert "is not one of this project's people" in response.json()["error"]["message"]
+    moved = await _ok(
+        client, world, "PATCH", f"/articles/{made['id']}", json={"owner_id": str(colleague)}
+    )
+    assert moved["owner_id"] == str(colleague)

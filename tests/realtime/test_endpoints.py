@@ -1,11 +1,12 @@
 """The event WebSocket and its REST twin: snapshot, live events, resume, access."""
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from omniline.auth.permissions import DEFAULT_TOKEN_SCOPES
 from omniline.auth.service import create_api_token
@@ -237,3 +238,27 @@ async def test_events_need_access_and_the_permission(
         "/api/v1/tenants/acme/events", params={"after": -1}, headers=world.auth("agent")
     )
     assert bad.status_code == 422
+
+
+async def test_nul_and_numbers_beyond_64_bits_are_refused_on_the_socket(
+    world: World, server: Server
+) -> None:
+    code, reason = await closing(server.ws(token=world.tokens["agent"], last_event_id=2**70))
+    assert code == 4400
+    assert reason.startswith("last_event_id must be a whole number >= 0")
+    with pytest.raises(InvalidStatus) as refused:  # the boundary check refuses the handshake
+        await closing(server.ws(token=world.tokens["agent"] + "\x00"))
+    assert refused.value.response.status_code == 403
+    async with connect(server.ws(token=world.tokens["agent"])) as ws:
+        assert (await receive(ws))["type"] == "snapshot"
+        await ws.send(json.dumps({"ref": 1, "type": "typing", "interaction_id": "a\x00b"}))
+        reply = await receive(ws)
+    assert reply == {
+        "type": "reply",
+        "ref": 1,
+        "ok": False,
+        "error": {
+            "code": "invalid_input",
+            "message": "interaction_id: must not contain a NUL character (\\0)",
+        },
+    }

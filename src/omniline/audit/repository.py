@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omniline.models import AuditEntry
+from omniline.models import AuditEntry, Tenant
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +41,9 @@ async def list_entries(
         query = query.where(AuditEntry.seq < after if newest_first else AuditEntry.seq > after)
     order = AuditEntry.seq.desc() if newest_first else AuditEntry.seq
     return list(await session.scalars(query.order_by(order).limit(limit)))
+
+
+async def tenant_slugs(session: AsyncSession) -> dict[str, str]:
+    """Each tenant's slug by its chain's stream name (the tenant id as text)."""
+    rows = await session.execute(select(Tenant.id, Tenant.slug))
+    return {str(tenant_id): slug for tenant_id, slug in rows}

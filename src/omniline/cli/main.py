@@ -69,12 +69,13 @@ def _in_work(change: Callable[["Work"], Coroutine[Any, Any, T]]) -> T:
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
+    from omniline.audit.keys import load_audit_key
     from omniline.migrate import upgrade
 
     settings = Settings()
     if not settings.database_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.db_url)
+    upgrade(settings.db_url, audit_key=load_audit_key(settings))
     typer.echo("database is up to date")
 
 
@@ -89,6 +90,7 @@ def serve(
     """Migrate, optionally seed the demo, and serve the API and pages."""
     import uvicorn
 
+    from omniline.audit.keys import load_audit_key
     from omniline.migrate import upgrade
 
     if demo or dev:
@@ -103,7 +105,7 @@ def serve(
     settings.apply_clock()
     if not settings.database_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.db_url)
+    upgrade(settings.db_url, audit_key=load_audit_key(settings))
     if demo:
         from omniline.demo import print_demo, seed_demo
 
@@ -243,24 +245,85 @@ def tokens_create(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            help="A file from `omniline audit checkpoint`: also require every chain"
+            " it names to hold its entries up to its head, unchanged"
+        ),
+    ] = None,
+) -> None:
     """Check every audit chain; exit 1 and say where if a row was edited or deleted."""
+    from omniline.audit import checkpoint as checkpoints
+    from omniline.audit.keys import load_audit_key
     from omniline.audit.verify import verify_all
+    from omniline.kit.errors import InvalidInput
     from omniline.runtime import Runtime
+
+    settings = Settings()
+    key = load_audit_key(settings)
+    saw = None
+    if checkpoint is not None:
+        try:
+            saw = checkpoints.loads(_read_text(checkpoint), key)
+        except InvalidInput as exc:
+            _fail(f"{checkpoint}: {exc.message}")
 
     async def main(settings: Settings) -> list[str]:
         runtime = Runtime.build(settings)
         try:
             async with runtime.sessions() as session:
-                report = await verify_all(session)
+                report = await verify_all(session, runtime.audit_key, checkpoint=saw)
         finally:
             await runtime.engine.dispose()
         for line in report.lines():
             typer.echo(line)
         return list(report.problems)
 
-    if _run(main):
+    if _run(main, settings):
         raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    out: Annotated[
+        Path | None, typer.Option(help="Write it to this file (else to standard output)")
+    ] = None,
+) -> None:
+    """Verify the log and export every chain's head, signed; keep it away from the database."""
+    from omniline.audit import checkpoint as checkpoints
+    from omniline.audit.verify import take_checkpoint
+    from omniline.runtime import Runtime
+
+    async def main(settings: Settings) -> str | None:
+        runtime = Runtime.build(settings)
+        try:
+            async with runtime.sessions() as session:
+                taken, report = await take_checkpoint(session, runtime.audit_key)
+        finally:
+            await runtime.engine.dispose()
+        if taken is None:
+            for line in report.lines():
+                typer.echo(line, err=True)
+            return None
+        return checkpoints.dumps(taken, runtime.audit_key)
+
+    text = _run(main)
+    if text is None:
+        _fail("no checkpoint taken: the audit log is not intact")
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text)
+    typer.echo(f"wrote {out}", err=True)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {path}: {exc}")
 
 
 class _Format(StrEnum):

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omniline.journal.actor import SYSTEM, Actor
-from omniline.journal.hashing import entry_hash
+from omniline.journal.hashing import AuditKey, entry_hash
 from omniline.kit.clock import utcnow
 from omniline.kit.ids import new_id
 from omniline.models import Base, Event, Job, JobStatus, JournalHead
@@ -67,11 +67,16 @@ class _PendingAudit:
 
 @dataclass
 class Work:
-    """One transaction; entries are attributed to the actor at the time they are recorded."""
+    """One transaction; entries are attributed to the actor at the time they are recorded.
+
+    Audit entries are signed with `audit_key` (`Runtime.work` passes the installation's);
+    a unit of work without one writes unkeyed entries, which `omniline audit verify` reports.
+    """
 
     session: AsyncSession
     actor: Actor = SYSTEM
     after_commit: AfterCommit | None = None
+    audit_key: AuditKey | None = None
     _events: list[_PendingEvent] = field(default_factory=list)
     _audits: list[_PendingAudit] = field(default_factory=list)
     _jobs: int = 0
@@ -218,7 +223,7 @@ class Work:
                 "data": pending.data,
                 "prev_hash": head.audit_hash,
             }
-            digest = entry_hash(**fields)
+            digest = entry_hash(self.audit_key, **fields)
             rows.append({**fields, "hash": digest})
             head.audit_hash = digest
         return rows

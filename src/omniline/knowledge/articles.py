@@ -31,6 +31,7 @@ from omniline.models import (
     ContactReason,
     Tenant,
 )
+from omniline.users import service as users
 
 # safe rich text: headings, lists, links, images, emphasis, code, quotes, tables
 ALLOWED_TAGS = {
@@ -124,6 +125,7 @@ async def create_article(
 ) -> Article:
     """A new draft (version 1)."""
     now = utcnow()
+    await _check_owner(work, tenant, owner_id)
     if slug is not None and await _slug_taken(work, tenant, slug):
         raise Conflict(f"an article with slug '{slug}' already exists")
     row = Article(
@@ -203,6 +205,8 @@ async def edit_article(
     ):
         raise InvalidInput("a guideline is for staff: its audience is internal")
     real = {k: v for k, v in content.items() if getattr(row, k) != v}
+    if changes.get("owner_id") is not None:
+        await _check_owner(work, tenant, changes["owner_id"])
     for key in ("owner_id", "review_on"):
         if key in changes:
             setattr(row, key, changes[key])
@@ -214,6 +218,14 @@ async def edit_article(
     row.updated_at = utcnow()
     _changed(work, row, "knowledge.article_edited", {"fields": sorted(real)})
     return row
+
+
+async def _check_owner(work: Work, tenant: Tenant, owner_id: uuid.UUID | None) -> None:
+    """An article's owner is one of the tenant's people (else the database refused it: 500)."""
+    if owner_id is not None and owner_id not in {
+        u.id for u, _ in await users.list_members(work, tenant)
+    }:
+        raise InvalidInput(f"owner_id: {owner_id} is not one of this project's people")
 
 
 async def version_of(work: Work, row: Article, number: int) -> ArticleVersion:

@@ -26,10 +26,12 @@ def _run(connection: Connection) -> None:
 
 async def _main() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-    async with engine.connect() as connection:
-        await connection.run_sync(_run)
-        await connection.commit()
-    await engine.dispose()
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run)
+            await connection.commit()
+    finally:  # a failed revision must not leave a connection to be collected later
+        await engine.dispose()
 
 
 if context.is_offline_mode():

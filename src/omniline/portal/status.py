@@ -18,6 +18,7 @@ from omniline.customers import service as customers
 from omniline.customers.identities import IdentityKind, normalize
 from omniline.interactions import service as interactions
 from omniline.journal.work import Work
+from omniline.kit.boundary import whole_number
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import DomainError, InvalidInput, NotFound, TooManyRequests
 from omniline.kit.ids import new_id
@@ -135,9 +136,7 @@ async def look_up(
     """The case with this number if the contact detail belongs to its customer; else 404.
 
     The attempt is recorded either way (the caller commits, also when this raises)."""
-    number = (
-        int(number_text.strip().lstrip("#")) if number_text.strip().lstrip("#").isdigit() else None
-    )
+    number = whole_number(number_text.strip().lstrip("#"))  # beyond 64 bits: no such case
     await check_rate(work, tenant, client, number)
     identity = _contact_identity(tenant, contact)
     proof = None

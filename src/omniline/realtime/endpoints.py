@@ -39,6 +39,7 @@ from omniline.auth.permissions import Permission
 from omniline.auth.service import TenantAccess
 from omniline.interactions import service as interactions
 from omniline.journal.work import Work
+from omniline.kit.boundary import INT64_MAX, value_problems, whole_number
 from omniline.kit.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
 from omniline.models import Tenant
 from omniline.realtime import service
@@ -75,7 +76,9 @@ CLOSE_RESYNC = 4409
 )
 async def list_events(
     ctx: CtxDep,
-    after: Annotated[int, Query(ge=0, description="the last event id already read")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=INT64_MAX, description="the last event id already read")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000, description="page size")] = 100,
 ) -> EventsPage:
     ctx.access.require(Permission.EVENTS_READ)
@@ -217,9 +220,10 @@ def _last_event_id(websocket: WebSocket) -> int | None:
     raw = websocket.query_params.get("last_event_id")
     if raw is None or raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()):
+    number = whole_number(raw) if raw.isascii() and raw.isdigit() else None
+    if number is None:
         raise InvalidInput(f"last_event_id must be a whole number >= 0, not '{raw[:20]}'")
-    return int(raw)
+    return number
 
 
 def _close_code(exc: DomainError) -> int:
@@ -303,6 +307,7 @@ async def _read_commands(
         try:
             frame = _frame(message)
             ref = frame.get("ref")
+            _check_storable(frame)
             access = await _access(runtime, websocket, tenant)
             work = runtime.work(access.actor)
             try:
@@ -363,6 +368,12 @@ def _frame(message: "MutableMapping[str, Any]") -> dict[str, Any]:
     if not isinstance(frame, dict):
         raise InvalidInput("a command must be a JSON object")
     return frame
+
+
+def _check_storable(frame: dict[str, Any]) -> None:
+    """The boundary check of `kit.boundary`, for a command (HTTP requests get it app-wide)."""
+    for loc, problem in value_problems(frame, ()):
+        raise InvalidInput(f"{'.'.join(map(str, loc))}: {problem}")
 
 
 async def _write(websocket: WebSocket, stream: Stream, sender: _Sender) -> None:

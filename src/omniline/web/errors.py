@@ -20,7 +20,10 @@ def _status_and_message(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, DomainError):
         return exc.status_code, exc.message
     if isinstance(exc, RequestValidationError):
-        return 422, "the form is not filled in correctly: go back and check it"
+        fields = ", ".join(
+            f"{'.'.join(map(str, e['loc'][1:])) or 'form'}: {e['msg']}" for e in exc.errors()[:3]
+        )
+        return 422, f"the form is not filled in correctly ({fields}): go back and check it"
     if isinstance(exc, StarletteHTTPException):
         return exc.status_code, "this page does not exist" if exc.status_code == 404 else str(
             exc.detail

@@ -39,6 +39,7 @@ from omniline.channels.base import (
     VerificationFailed,
 )
 from omniline.customers.service import IdentityClaim
+from omniline.kit.boundary import INT64_MAX
 from omniline.kit.clock import utcnow
 from omniline.kit.egress import EgressPolicy, EgressRefused, HttpTarget, Unresolvable
 
@@ -61,7 +62,7 @@ class AttachmentIn(BaseModel):
     # shown to agents as a link: only web addresses, never javascript: or data: ones
     url: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^(?i:https?)://\S+$")]
     content_type: Annotated[str, Field(max_length=200)] = "application/octet-stream"
-    size: Annotated[int, Field(ge=0)] | None = None
+    size: Annotated[int, Field(ge=0, le=INT64_MAX)] | None = None
 
 
 class SenderIn(BaseModel):

@@ -30,6 +30,7 @@ from omniline.channels.webchat.tokens import Conversation, ConversationSigner
 from omniline.interactions import service as interactions
 from omniline.journal.actor import Actor, ActorType
 from omniline.journal.work import Work
+from omniline.kit.boundary import value_problems
 from omniline.kit.errors import DomainError, Forbidden, NotFound, Unauthorized
 from omniline.models import Interaction, Message, Tenant
 from omniline.realtime.bus import EventView
@@ -263,4 +264,6 @@ def _frame(text: str | None) -> dict[str, Any]:
         frame = json.loads(text or "")
     except ValueError:
         return {}
-    return frame if isinstance(frame, dict) else {}
+    if not isinstance(frame, dict) or next(value_problems(frame, ()), None):
+        return {}  # a frame that could not be stored is no frame (the visitor only types)
+    return frame
