@@ -69,6 +69,7 @@ class NewMessage:
     external_id: str | None = None
     author_id: uuid.UUID | None = None
     internal: bool = False
+    payload_hash: str | None = None
 
 
 async def get_interaction_or_raise(
@@ -138,6 +139,7 @@ def add_message(work: Work, tenant: Tenant, interaction: Interaction, new: NewMe
         attachments=new.attachments,
         internal=new.internal,
         external_id=new.external_id,
+        payload_hash=new.payload_hash,
         delivery_status=DeliveryStatus.RECEIVED
         if inbound or new.internal
         else DeliveryStatus.QUEUED,

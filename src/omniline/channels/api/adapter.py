@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import httpx
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from omniline.channels.base import (
     AccountConfig,
@@ -34,11 +34,15 @@ TIMESTAMP_HEADER = "X-Omniline-Timestamp"
 
 
 class IdentityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     kind: Annotated[str, Field(min_length=1, max_length=32, examples=["email"])]
     value: Annotated[str, Field(min_length=1, max_length=320, examples=["ada@example.com"])]
 
 
 class AttachmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: Annotated[str, Field(min_length=1, max_length=255)]
     url: Annotated[str, Field(min_length=1, max_length=2000)]
     content_type: Annotated[str, Field(max_length=200)] = "application/octet-stream"
@@ -46,12 +50,17 @@ class AttachmentIn(BaseModel):
 
 
 class SenderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: Annotated[str, Field(max_length=200)] = ""
     identities: Annotated[list[IdentityIn], Field(min_length=1, max_length=20)]
 
 
 class InboundPayload(BaseModel):
     """One inbound contact message from a form, an app, a branch office or any system."""
+
+    # a misspelt field would otherwise be dropped without a word
+    model_config = ConfigDict(extra="forbid")
 
     channel: Annotated[str, Field(pattern=CHANNEL_NAME, examples=["webform"])]
     external_id: Annotated[str, Field(min_length=1, max_length=300)]
