@@ -258,7 +258,7 @@ async def test_requirements_relax_as_the_contact_waits(desk: Desk, clock: Clock)
 async def test_priority_boosts_serve_vip_and_repeat_contacts_first(desk: Desk) -> None:
     chat = await desk.queue("chat", channels=["chat"], repeat_boost=5)
     first = await desk.contact(email="new@ex.com")
-    again = await desk.contact(email="new@ex.com", thread_ref="another-conversation")
+    again = await desk.contact(email="new@ex.com", thread="another-conversation")
     assert (await desk.routed(first))["routing_priority"] == 0
     repeat = await desk.routed(again)
     if repeat["id"] != first:  # a second conversation of the same customer within 24 h
@@ -514,7 +514,7 @@ async def test_the_agent_who_served_the_customer_last_is_preferred(
     await desk.ok("POST", f"/interactions/{ada}/steps", "agent", json={"step": "ended"})
     await desk.ok("POST", f"/interactions/{bob}/steps", "supervisor", json={"step": "ended"})
     # the colleague has been idle longer, but Ada's next conversation goes to the agent she knows
-    again = await desk.contact(email="ada@ex.com", thread_ref="second")
+    again = await desk.contact(email="ada@ex.com", thread="second")
     assert (await desk.routed(again))["agent_id"] == agent
     stranger = await desk.contact(email="cy@ex.com")
     assert (await desk.routed(stranger))["agent_id"] == colleague
@@ -623,3 +623,32 @@ async def test_a_contact_waits_in_the_queue_that_serves_its_reason(desk: Desk) -
     assert "unknown contact reason 'nope'" in bad.json()["error"]["message"]
     shown = await desk.ok("GET", f"/queues/{card_queue['id']}")
     assert shown["reasons"] == ["cards"]
+
+
+async def test_a_contact_no_queue_takes_is_listed_unrouted_with_why(desk: Desk) -> None:
+    chat = await desk.queue("chat", channels=["chat"])
+    visit = await desk.contact(channel="branch", subject="Came with an ID")
+    switched_off = await desk.queue("letters", channels=["post"], active=False)
+    letter = await desk.contact(channel="post")
+    listed = await desk.ok("GET", "/unrouted", "supervisor")
+    assert [(u["id"], u["channel"], u["reason"]) for u in listed] == [
+        (visit, "branch", "no queue serves channel 'branch'"),
+        (letter, "post", f"the queues of channel 'post' are switched off: {switched_off['name']}"),
+    ]
+    assert listed[0]["subject"] == "Came with an ID"
+    assert listed[0]["case_number"] == 1
+    shown = await desk.ok("GET", f"/interactions/{visit}")
+    assert shown["unrouted_reason"] == "no queue serves channel 'branch'"
+    assert len(await desk.events("interaction.unrouted")) == 2
+    # a supervisor places it in a queue: it waits there from now and is offered from there
+    agent = await desk.agent("agent", [member(chat)], capacity={"branch": 1})
+    placed = await desk.ok(
+        "POST", f"/interactions/{visit}/requeue", "supervisor", json={"queue_id": chat["id"]}
+    )
+    assert (placed["status"], placed["queue"], placed["unrouted_reason"]) == (
+        "queued", "chat", None,
+    )  # fmt: skip
+    await desk.tick()
+    offered = await desk.routed(visit)
+    assert (offered["status"], offered["agent_id"]) == ("offered", agent)
+    assert [u["id"] for u in await desk.ok("GET", "/unrouted", "supervisor")] == [letter]

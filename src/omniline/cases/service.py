@@ -5,6 +5,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from omniline.cases import repository
+from omniline.channels import catalog
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import InvalidInput, NotFound
@@ -154,6 +155,7 @@ async def create_case(
         raise InvalidInput(
             f"customer {customer.id} was merged into {customer.merged_into_id}: open the case there"
         )
+    await catalog.access_channel(work, tenant, channel)
     if reason_id is not None:
         await check_reason(work, tenant, reason_id)
     if owner_id is not None:

@@ -42,6 +42,10 @@ class InteractionOut(BaseModel):
     last_message_at: datetime | None
     offer_expires_at: datetime | None = None
     wrap_up_due_at: datetime | None = None
+    # routing found no queue for it: why (GET .../unrouted lists these)
+    unrouted_reason: str | None = None
+    # wrapped up without the reason the tenant requires: classify it (POST .../classify)
+    needs_reason: bool = False
 
 
 class MessageOut(BaseModel):

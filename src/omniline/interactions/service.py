@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from omniline.cases import service as cases
+from omniline.channels import catalog
 from omniline.interactions import repository
 from omniline.journal.actor import ActorType
 from omniline.journal.work import Work
@@ -420,6 +421,7 @@ async def start_outbound(
         raise InvalidInput(
             f"customer {customer.id} was merged into {customer.merged_into_id}: contact them there"
         )
+    await catalog.access_channel(work, tenant, channel)
     now = utcnow()
     if case is None:
         case, _ = await cases.open_or_join_case(

@@ -113,6 +113,13 @@ class _Config:
                 return min(fitting, key=lambda q: (-q.priority, q.name))
         return min(serving, key=lambda q: (-q.priority, q.name)) if serving else None
 
+    def unrouted_reason(self, row: Interaction) -> str:
+        """Why `queue_for` finds no queue for a contact, in words a supervisor acts on."""
+        off = sorted(q.name for q in self.queues.values() if row.channel in q.channels)
+        if off:
+            return f"the queues of channel '{row.channel}' are switched off: {', '.join(off)}"
+        return f"no queue serves channel '{row.channel}'"
+
 
 def queue_calendar(tenant: Tenant, queue: Queue) -> calendar.Calendar:
     """The queue's hours (its own, or the tenant's). Calendars are checked when they are
@@ -342,9 +349,8 @@ async def _admit(work: Work, config: _Config, now: datetime, result: PassResult)
     sizes = await repo.waiting_counts(session, config.tenant.id)
     facts = await _customer_facts(work, config, fresh, now)
     chains = await repo.reason_chains(session, config.tenant.id, list({r.case_id for r in fresh}))
-    unrouted = [r for r in fresh if config.queue_for(r) is None]
-    for row in unrouted:  # nothing serves the channel: it stays for people to pick up
-        await _transition(session, row, (row.status,), admitted_at=now)
+    for row in (r for r in fresh if config.queue_for(r) is None):
+        await _unrouted(work, config, row, now)
     placing: list[tuple[Interaction, dict[str, Any]]] = []
     actions: dict[uuid.UUID, QueueAction] = {}
     for row in fresh:
@@ -388,6 +394,14 @@ async def _admit(work: Work, config: _Config, now: datetime, result: PassResult)
                 await _apply_action(
                     work, config, row, queue, actions[row.id], now, why="closed_or_full"
                 )
+
+
+async def _unrouted(work: Work, config: _Config, row: Interaction, now: datetime) -> None:
+    """No queue can take the contact: it is listed as unrouted, with why, for a supervisor to
+    place (`service.move_waiting`) or a person to handle; never left invisible."""
+    reason = config.unrouted_reason(row)
+    if await _transition(work.session, row, (row.status,), admitted_at=now, unrouted_reason=reason):
+        emit_step(work, row, "unrouted", row.status, {"reason": reason}, now=now)
 
 
 @dataclass
