@@ -1,4 +1,5 @@
-"""The supervisor's wallboard: queues and agents live, changing states, moving waiting contacts.
+"""The supervisor's wallboard: queues and agents live, changing states, moving waiting contacts
+and placing unrouted ones (contacts no queue can take) in a queue.
 
 Like the desk, the page carries its start-up data as JSON and its module uses the public API
 and the tenant's WebSocket; the numbers come from `/queue-stats` and `/agents`, refreshed
@@ -23,7 +24,8 @@ SCRIPT_TEXTS = (
     "Offline", "presence:available", "presence:on_contact", "presence:wrap_up",
     "presence:break", "presence:not_responding", "presence:offline",
     "Connection lost: reconnecting…", "Nobody is waiting.", "Updated", "Routing profile",
-    "No profile", "Channel",
+    "No profile", "Channel", "Contact", "Since", "Reason", "Place in", "Place",
+    "Nothing is unrouted.",
 )  # fmt: skip
 
 
