@@ -11,6 +11,7 @@ from omniline.cases import service
 from omniline.cases.schemas import CaseCreate, CaseDetail, CaseInteraction, CaseOut, CasePatch
 from omniline.customers import service as customers
 from omniline.interactions import service as interactions
+from omniline.kit.errors import InvalidInput
 from omniline.kit.pagination import Page, decode_cursor, page_of
 from omniline.models import Case, CaseStatus
 
@@ -84,8 +85,12 @@ async def update_case(ctx: CtxDep, case_id: IdPath, body: CasePatch) -> CaseDeta
         subject=body.subject,
         unset=body.cleared(),
     )
+    if body.end_open_contacts is not None and body.status not in service.DONE_STATUSES:
+        raise InvalidInput("end_open_contacts goes with the status resolved or closed")
     if body.status is not None:
-        await service.set_status(ctx.work, ctx.tenant, case, body.status)
+        await interactions.close_case(
+            ctx.work, ctx.tenant, case, body.status, end_open=body.end_open_contacts
+        )
     await ctx.work.commit()
     return await _detail(ctx, case)
 

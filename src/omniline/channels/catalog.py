@@ -18,6 +18,7 @@ BUILT_IN = frozenset(
         "branch",
         "chat",
         "email",
+        "offline",  # a case opened by hand names no channel
         "phone",
         "post",
         "sms",

@@ -17,8 +17,10 @@ from omniline.kit.errors import Conflict, InvalidInput, NotFound
 from omniline.kit.ids import new_id
 from omniline.models import (
     OPEN_CASE_STATUSES,
+    OPEN_INTERACTION_STATUSES,
     AuthorKind,
     Case,
+    CaseStatus,
     Customer,
     DeliveryStatus,
     Direction,
@@ -43,6 +45,7 @@ open_unthreaded_interactions = repository.open_unthreaded_interactions
 messages_by_external_ids = repository.messages_by_external_ids
 
 S = InteractionStatus
+OPEN_INTERACTIONS = frozenset(OPEN_INTERACTION_STATUSES)
 # lifecycle step -> (statuses it may start from, status it leads to, timestamp it sets)
 STEPS: dict[str, tuple[frozenset[InteractionStatus], InteractionStatus, str]] = {
     "queued": (frozenset({S.CREATED, S.OFFERED}), S.QUEUED, "queued_at"),
@@ -244,10 +247,47 @@ def step(
     return interaction
 
 
+# contacts nobody handles yet: closing their case with `end_open_contacts` ends them
+UNHANDLED = frozenset({S.CREATED, S.QUEUED, S.OFFERED})
+
+
+async def close_case(
+    work: Work, tenant: Tenant, case: Case, status: CaseStatus, *, end_open: str | None
+) -> Case:
+    """Resolve or close a case (or move it to any status); with `end_open`, first end its
+    contacts nobody handles yet, recording why. Contacts in an agent's hands are never
+    ended this way: `cases.set_status` refuses while any contact is open."""
+    if end_open is not None and status in cases.DONE_STATUSES:
+        for row in await cases.open_contacts(work.session, tenant.id, case.id):
+            if row.status in UNHANDLED:
+                await end_for_case(work, tenant, row, case, end_open)
+    return await cases.set_status(work, tenant, case, status)
+
+
+async def end_for_case(
+    work: Work, tenant: Tenant, row: Interaction, case: Case, why: str
+) -> Interaction:
+    """End a contact because its case is done; the reason is kept on the event and audit."""
+    data = {"why": "case_done", "reason": why, "case_number": case.number}
+    if row.status == S.OFFERED:
+        data["from_agent_id"] = row.agent_id
+        row.agent_id = None
+    step(work, tenant, row, "ended", data=data)
+    row.offer_expires_at = None
+    row.unrouted_reason = None
+    work.audit(tenant.id, "interaction.ended", "interaction", row.id, data)
+    return row
+
+
 def move_to_case(work: Work, tenant: Tenant, interaction: Interaction, case: Case) -> Interaction:
     """Move an interaction (and its messages) into another case of the same customer."""
     if case.tenant_id != tenant.id or case.customer_id != interaction.customer_id:
         raise InvalidInput("an interaction can only move to a case of the same customer")
+    if case.status in cases.DONE_STATUSES and interaction.status in OPEN_INTERACTIONS:
+        raise Conflict(
+            f"case {case.number} is {case.status}: an open contact cannot move into it; "
+            "reopen it first (PATCH its status to open)"
+        )
     previous = interaction.case_id
     if previous == case.id:
         return interaction
