@@ -270,8 +270,12 @@ async def test_outbound_contact_started_by_an_agent(
     assert await runtime.worker.run_due() == 1
 
     case_url = f"{TENANT}/cases/{landed['case_id']}"
+    for iid in (landed["interaction_id"], row["id"]):  # a case is done when its contacts are
+        ended = await client.post(f"{URL}/{iid}/steps", json={"step": "ended"}, headers=agent)
+        assert ended.status_code == 200, ended.text
     for status in ("resolved", "closed"):
-        await client.patch(case_url, json={"status": status}, headers=agent)
+        done = await client.patch(case_url, json={"status": status}, headers=agent)
+        assert done.status_code == 200, done.text
     into_closed = await client.post(
         URL,
         json={"customer_id": landed["customer_id"], "channel": "sms", "case_id": landed["case_id"]},
