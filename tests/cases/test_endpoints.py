@@ -230,7 +230,11 @@ async def test_a_case_is_not_done_while_a_contact_waits(
     waiting = landed["interaction_id"]
     call = await client.post(
         "/api/v1/tenants/acme/interactions",
-        json={"customer_id": landed["customer_id"], "case_id": landed["case_id"], "channel": "phone"},
+        json={
+            "customer_id": landed["customer_id"],
+            "case_id": landed["case_id"],
+            "channel": "phone",
+        },
         headers=agent,
     )
     assert call.status_code == 201, call.text
@@ -251,9 +255,7 @@ async def test_a_case_is_not_done_while_a_contact_waits(
     assert done.status_code == 200, done.text
     assert done.json()["status"] == "resolved"
     assert {i["status"] for i in done.json()["interactions"]} == {"ended"}
-    events = await client.get(
-        "/api/v1/tenants/acme/events", params={"limit": 1000}, headers=admin
-    )
+    events = await client.get("/api/v1/tenants/acme/events", params={"limit": 1000}, headers=admin)
     [ended] = [
         e for e in events.json()["events"]
         if e["kind"] == "interaction.ended" and e["interaction_id"] == waiting

@@ -652,3 +652,48 @@ async def test_a_contact_no_queue_takes_is_listed_unrouted_with_why(desk: Desk) 
     offered = await desk.routed(visit)
     assert (offered["status"], offered["agent_id"]) == ("offered", agent)
     assert [u["id"] for u in await desk.ok("GET", "/unrouted", "supervisor")] == [letter]
+
+
+async def test_a_wrap_up_timed_out_without_a_required_reason_needs_one(
+    desk: Desk, clock: Clock
+) -> None:
+    await desk.ok("POST", "/reasons", json={"code": "cards", "name": "Cards"})
+    chat = await desk.queue("chat", channels=["chat"], wrap_up_seconds=30)
+    agent = await desk.agent("agent", [member(chat)], capacity={"chat": 1}, auto_accept=["chat"])
+    first = await desk.contact(reason="cards")
+    await desk.ok("POST", f"/interactions/{first}/steps", "agent", json={"step": "ended"})
+    clock.advance(31)
+    await desk.tick()
+    # the agent is free as the timer says; the contact stays theirs, marked as needing a reason
+    assert (await desk.agent_state(agent))["presence"] == "available"
+    shown = await desk.ok("GET", f"/interactions/{first}", "agent")
+    assert (shown["status"], shown["needs_reason"], shown["agent_id"]) == (
+        "wrapped_up", True, agent,
+    )  # fmt: skip
+    [auto] = await desk.events("interaction.wrapped_up")
+    assert (auto["data"]["auto"], auto["data"]["needs_reason"]) == (True, True)
+    # reports count them: a filter on the field
+    counted = await desk.ok("GET", "/interactions", "supervisor", params={"needs_reason": "true"})
+    assert [i["id"] for i in counted["items"]] == [first]
+    unknown = await desk.call(
+        "POST", f"/interactions/{first}/classify", "agent", json={"reason_code": "nope"}
+    )
+    assert unknown.status_code == 422
+    done = await desk.ok(
+        "POST", f"/interactions/{first}/classify", "agent", json={"reason_code": "cards"}
+    )
+    assert (done["needs_reason"], done["reason_id"] is not None) == (False, True)
+    assert (await desk.ok("GET", "/interactions", params={"needs_reason": "true"}))["items"] == []
+    assert len(await desk.events("interaction.classified")) == 1
+    # where a reason is not required, a timed-out wrap-up needs none
+    await desk.ok("PATCH", "", json={"wrap_up_reason_required": False})
+    second = await desk.contact(email="bo@ex.com")
+    await desk.ok("POST", f"/interactions/{second}/steps", "agent", json={"step": "ended"})
+    clock.advance(31)
+    await desk.tick()
+    assert (await desk.ok("GET", f"/interactions/{second}"))["needs_reason"] is False
+    active = await desk.contact(email="cy@ex.com")
+    refused = await desk.call(
+        "POST", f"/interactions/{active}/classify", "agent", json={"reason_code": "cards"}
+    )
+    assert refused.status_code == 409

@@ -118,3 +118,11 @@ class OutboundIn(BaseModel):
     channel: ChannelName
     case_id: uuid.UUID | None = None
     subject: Annotated[str, Field(max_length=300)] = ""
+
+
+class ClassifyIn(BaseModel):
+    """The reason of a contact wrapped up without one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason_code: Annotated[str, Field(min_length=1, max_length=100)]

@@ -31,7 +31,7 @@ from omniline.models import (
     Tenant,
 )
 from omniline.reasons import service as reasons
-from omniline.tenants.service import tenant_setting
+from omniline.tenants.service import tenant_setting, zone
 
 get_interaction = repository.get_interaction
 list_interactions = repository.list_interactions
@@ -367,6 +367,56 @@ def _check_classified(
         raise InvalidInput(
             "classify the contact: send the contact reason's code (reason_code) with the wrap-up"
         )
+
+
+async def classify(
+    work: Work, tenant: Tenant, interaction: Interaction, reason_code: str
+) -> Interaction:
+    """Give a wrapped-up contact its reason afterwards (one whose wrap-up time ran out)."""
+    if interaction.status != S.WRAPPED_UP:
+        raise Conflict(
+            f"the contact is {interaction.status}: classify it when wrapping up "
+            "(the step 'wrapped_up' with reason_code)"
+        )
+    reason_id = await reasons.reason_id_for_code(work, tenant, reason_code)
+    assert reason_id is not None
+    interaction.reason_id, interaction.needs_reason = reason_id, False
+    data = {"reason_id": reason_id, "reason_code": reason_code}
+    work.emit(
+        tenant.id,
+        "interaction.classified",
+        data,
+        customer_id=interaction.customer_id,
+        case_id=interaction.case_id,
+        interaction_id=interaction.id,
+    )
+    work.audit(tenant.id, "interaction.classified", "interaction", interaction.id, data)
+    return interaction
+
+
+def parse_period(
+    tenant: Tenant, start: str | None, end: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """`from`/`to` of a listing as [start, end): a day (2026-12-07, the tenant's day; `to`
+    takes the whole day) or an instant with its zone (2026-12-07T10:00:00Z)."""
+    return _instant(tenant, "from", start, 0), _instant(tenant, "to", end, 1)
+
+
+def _instant(tenant: Tenant, name: str, text: str | None, days: int) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            day = datetime.fromisoformat(text).date() + timedelta(days=days)
+            return datetime.combine(day, datetime.min.time(), zone(tenant))
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise InvalidInput(
+            f"{name} must be a day (2026-12-07) or a time with its zone (2026-12-07T10:00:00Z)"
+        )
+    return at
 
 
 # steps that routing takes for contacts it routes (offers, accepting them, queueing)

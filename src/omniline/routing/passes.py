@@ -49,7 +49,7 @@ from omniline.models import (
 from omniline.routing import calendar, engine
 from omniline.routing import repository as repo
 from omniline.routing.table import RoutingTable
-from omniline.tenants.service import zone
+from omniline.tenants.service import tenant_setting, zone
 
 log = logging.getLogger(__name__)
 S = InteractionStatus
@@ -328,7 +328,11 @@ async def _expire_offers(work: Work, config: _Config, now: datetime, result: Pas
 
 
 async def _end_wrap_ups(work: Work, config: _Config, now: datetime) -> None:
+    """The wrap-up time ran out: the agent is free again. A contact the tenant requires a
+    reason for and that has none stays on its agent's desk as needing one (`needs_reason`)."""
+    required = bool(tenant_setting(config.tenant, "wrap_up_reason_required"))
     for row in await repo.wrap_ups_due(work.session, config.tenant.id, now):
+        unclassified = required and row.reason_id is None
         if await _transition(
             work.session,
             row,
@@ -336,8 +340,10 @@ async def _end_wrap_ups(work: Work, config: _Config, now: datetime) -> None:
             status=S.WRAPPED_UP,
             wrapped_up_at=now,
             wrap_up_due_at=None,
+            needs_reason=unclassified,
         ):
-            emit_step(work, row, "wrapped_up", S.ENDED, {"auto": True}, now=now)
+            data = {"auto": True, "needs_reason": unclassified}
+            emit_step(work, row, "wrapped_up", S.ENDED, data, now=now)
 
 
 async def _admit(work: Work, config: _Config, now: datetime, result: PassResult) -> None:

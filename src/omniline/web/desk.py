@@ -16,6 +16,7 @@ from omniline.api.deps import WorkDep
 from omniline.auth import service as auth
 from omniline.auth.permissions import Permission
 from omniline.auth.service import TenantAccess
+from omniline.interactions import service as interactions
 from omniline.journal.work import Work
 from omniline.models import ContactReason, Tenant
 from omniline.reasons import service as reasons
@@ -46,7 +47,9 @@ SCRIPT_TEXTS = (
     "the customer's number on file", "I will call back myself", "Note for the call",
     "Schedule the callback", "Callback scheduled", "Callback", "Cancel", "Callback cancelled",
     "Call the customer back on", "To", "Subject", "Text", "Send the e-mail", "Transfer to",
-    "Queues", "Colleagues",
+    "Queues", "Colleagues", "Needs a reason", "Classify",
+    "The wrap-up time ran out: choose the contact's reason.", "agent", "system",
+    "staff for the customer", "bot",
 )  # fmt: skip
 
 
@@ -92,6 +95,13 @@ async def desk_data(work: Work, access: TenantAccess, language: str) -> dict[str
             for q in await routing.list_queues(work.session, tenant.id)
         ],
         "colleagues": await _colleagues(work, tenant, user.id),
+        # contacts whose wrap-up time ran out without the required reason stay on the desk
+        "needs_reason": [
+            str(row.id)
+            for row in await interactions.list_interactions(
+                work.session, tenant.id, after=None, limit=100, agent_id=user.id, needs_reason=True
+            )
+        ],
         "canned": list(tenant_setting(tenant, "canned_responses") or []),
         "can": {
             "reveal": any(
