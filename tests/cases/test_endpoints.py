@@ -283,3 +283,23 @@ async def test_end_open_contacts_goes_with_resolving(
         case_url, json={"status": "pending", "end_open_contacts": "x"}, headers=world.auth("agent")
     )
     assert refused.status_code == 422
+
+
+async def test_a_case_by_its_number(client: httpx.AsyncClient, world: World) -> None:
+    landed = await inbound(client, world, "m1")
+    found = await client.get(
+        f"{URL}/by-number/{landed['case_number']}", headers=world.auth("agent")
+    )
+    assert found.status_code == 200, found.text
+    assert found.json()["id"] == landed["case_id"]
+    assert len(found.json()["interactions"]) == 1
+    missing = await client.get(f"{URL}/by-number/999", headers=world.auth("agent"))
+    assert missing.status_code == 404
+    assert "no case 999" in missing.json()["error"]["message"]
+    huge = await client.get(f"{URL}/by-number/{2**64}", headers=world.auth("agent"))
+    assert huge.status_code == 422
+    theirs = await client.get(
+        f"/api/v1/tenants/globex/cases/by-number/{landed['case_number']}",
+        headers=world.auth("other_admin"),
+    )
+    assert theirs.status_code == 404

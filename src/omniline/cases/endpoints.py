@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from omniline.api.deps import Ctx, CtxDep, Cursor, IdPath, Limit
 from omniline.auth.permissions import Permission
@@ -64,6 +64,19 @@ async def create_case(ctx: CtxDep, body: CaseCreate) -> CaseDetail:
 async def get_case(ctx: CtxDep, case_id: IdPath) -> CaseDetail:
     ctx.access.require(Permission.CASES_READ)
     case = await service.get_case_or_raise(ctx.work, ctx.tenant, case_id)
+    return await _detail(ctx, case)
+
+
+@router.get(
+    BASE + "/by-number/{number}",
+    response_model=CaseDetail,
+    summary="A case by its number (the one customers and staff quote)",
+)
+async def get_case_by_number(
+    ctx: CtxDep, number: Annotated[int, Path(ge=1, le=2**63 - 1)]
+) -> CaseDetail:
+    ctx.access.require(Permission.CASES_READ)
+    case = await service.get_case_by_number_or_raise(ctx.work, ctx.tenant, number)
     return await _detail(ctx, case)
 
 

@@ -23,6 +23,15 @@ async def get_case(session: AsyncSession, tenant_id: uuid.UUID, case_id: uuid.UU
     return case if case is not None and case.tenant_id == tenant_id else None
 
 
+async def get_case_by_number(
+    session: AsyncSession, tenant_id: uuid.UUID, number: int
+) -> Case | None:
+    """A tenant's case by its number."""
+    return await session.scalar(
+        select(Case).where(Case.tenant_id == tenant_id, Case.number == number)
+    )
+
+
 async def open_contacts(
     session: AsyncSession, tenant_id: uuid.UUID, case_id: uuid.UUID
 ) -> list[Interaction]:

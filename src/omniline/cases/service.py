@@ -47,6 +47,14 @@ async def get_case_or_raise(work: Work, tenant: Tenant, case_id: uuid.UUID) -> C
     return case
 
 
+async def get_case_by_number_or_raise(work: Work, tenant: Tenant, number: int) -> Case:
+    """A case of the tenant by its number, or 404."""
+    case = await repository.get_case_by_number(work.session, tenant.id, number)
+    if case is None:
+        raise NotFound(f"the tenant has no case {number}")
+    return case
+
+
 async def open_or_join_case(
     work: Work,
     tenant: Tenant,
