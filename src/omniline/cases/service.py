@@ -174,7 +174,7 @@ async def create_case(
         raise InvalidInput(
             f"customer {customer.id} was merged into {customer.merged_into_id}: open the case there"
         )
-    await catalog.access_channel(work, tenant, channel)
+    await catalog.check_tenant_channel(work, tenant, channel)
     if reason_id is not None:
         await check_reason(work, tenant, reason_id)
     if owner_id is not None:

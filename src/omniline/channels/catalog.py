@@ -48,6 +48,6 @@ def check_channel(known: frozenset[str], name: str) -> str:
     return name
 
 
-async def access_channel(work: Work, tenant: Tenant, name: str) -> str:
+async def check_tenant_channel(work: Work, tenant: Tenant, name: str) -> str:
     """`check_channel` against the tenant's channels, read now."""
     return check_channel(await tenant_channels(work, tenant), name)

@@ -100,7 +100,7 @@ async def accept(work: Work, tenant: Tenant, msg: InboundMessage) -> Accepted:
     duplicate = await find_duplicate(work, tenant, msg)
     if duplicate is not None:
         return duplicate
-    await catalog.access_channel(work, tenant, msg.channel)
+    await catalog.check_tenant_channel(work, tenant, msg.channel)
     now = utcnow()
     reason_id = await reasons.reason_id_for_code(work, tenant, msg.reason_code)
     customer, _ = await customers.resolve_customer(

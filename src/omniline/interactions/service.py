@@ -511,7 +511,7 @@ async def start_outbound(
         raise InvalidInput(
             f"customer {customer.id} was merged into {customer.merged_into_id}: contact them there"
         )
-    await catalog.access_channel(work, tenant, channel)
+    await catalog.check_tenant_channel(work, tenant, channel)
     now = utcnow()
     if case is None:
         case, _ = await cases.open_or_join_case(
