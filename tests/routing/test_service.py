@@ -652,6 +652,13 @@ async def test_a_contact_no_queue_takes_is_listed_unrouted_with_why(desk: Desk) 
     offered = await desk.routed(visit)
     assert (offered["status"], offered["agent_id"]) == ("offered", agent)
     assert [u["id"] for u in await desk.ok("GET", "/unrouted", "supervisor")] == [letter]
+    # the letters' queue switched on again: the letter is admitted there, nothing stays unrouted
+    await desk.ok("PATCH", f"/queues/{switched_off['id']}", json={"active": True})
+    assert (await desk.routed(letter))["queue"] == switched_off["name"]
+    assert await desk.ok("GET", "/unrouted", "supervisor") == []
+    pigeons = await desk.call("POST", "/queues", json={"name": "p", "channels": ["pigeon"]})
+    assert pigeons.status_code == 422
+    assert "'pigeon' is not a channel of this tenant" in pigeons.json()["error"]["message"]
 
 
 async def test_a_wrap_up_timed_out_without_a_required_reason_needs_one(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -205,6 +205,23 @@ async def unrouted(session: AsyncSession, tenant_id: uuid.UUID) -> list[tuple[In
         .order_by(Interaction.created_at)
     )
     return [(row, number) for row, number in rows]
+
+
+async def readmit_unrouted(
+    session: AsyncSession, tenant_id: uuid.UUID, channels: Sequence[str]
+) -> None:
+    """Unrouted contacts of these channels go back to admission (a queue now serves them)."""
+    await session.execute(
+        update(Interaction)
+        .where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.status == S.CREATED,
+            Interaction.unrouted_reason.is_not(None),
+            Interaction.channel.in_(channels),
+        )
+        .values(admitted_at=None, unrouted_reason=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def waiting(session: AsyncSession, tenant_id: uuid.UUID) -> list[Interaction]:

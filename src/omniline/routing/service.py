@@ -90,8 +90,17 @@ async def create_queue(work: Work, tenant: Tenant, fields: dict[str, Any]) -> Qu
     now = utcnow()
     row = Queue(id=new_id(), tenant_id=tenant.id, created_at=now, updated_at=now, **fields)
     work.session.add(row)
+    await _readmit(work, tenant, row)
     _config_changed(work, tenant, "queue.created", row.id, fields)
     return row
+
+
+async def _readmit(work: Work, tenant: Tenant, queue: Queue) -> None:
+    """A queue that takes contacts again, or new channels: the unrouted contacts it could
+    take go back to admission, which the pass after this change runs."""
+    if queue.active and queue.channels:
+        await work.session.flush()
+        await repo.readmit_unrouted(work.session, tenant.id, list(queue.channels))
 
 
 async def update_queue(work: Work, tenant: Tenant, row: Queue, fields: dict[str, Any]) -> Queue:
@@ -99,6 +108,7 @@ async def update_queue(work: Work, tenant: Tenant, row: Queue, fields: dict[str,
     for key, value in fields.items():
         setattr(row, key, value)
     row.updated_at = utcnow()
+    await _readmit(work, tenant, row)
     _config_changed(work, tenant, "queue.updated", row.id, fields)
     return row
 
