@@ -102,7 +102,7 @@ async def test_a_reply_reopens_a_resolved_case(client: httpx.AsyncClient, world:
     changed = await client.patch(
         f"{API}/cases/{ann['case_id']}",
         headers=world.auth("supervisor"),
-        json={"status": "resolved"},
+        json={"status": "resolved", "end_open_contacts": "answered by phone"},
     )
     assert changed.status_code == 200, changed.text
     async with visitor(client) as c:

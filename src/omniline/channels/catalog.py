@@ -16,6 +16,7 @@ BUILT_IN = frozenset(
     {
         "app",
         "branch",
+        "callback",  # a request to be called back, written down (portal, chat)
         "chat",
         "email",
         "offline",  # a case opened by hand names no channel
