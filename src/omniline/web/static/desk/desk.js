@@ -370,7 +370,7 @@ export function startDesk(root, data, hooks = {}) {
           if (!open && !body.childElementCount) {
             const messages = await api("GET", `/interactions/${i.id}/messages?limit=50`);
             body.replaceChildren(...messages.items.map((m) =>
-              el("li", { class: m.internal ? "internal" : m.direction, text: m.body })));
+              el("li", { class: m.internal ? "internal" : m.direction, text: `${author(m)}: ${m.body}` })));
           }
         },
       });
