@@ -99,8 +99,9 @@ async def _readmit(work: Work, tenant: Tenant, queue: Queue) -> None:
     """A queue that takes contacts again, or new channels: the unrouted contacts it could
     take go back to admission, which the pass after this change runs."""
     if queue.active and queue.channels:
-        await work.session.flush()
-        await repo.readmit_unrouted(work.session, tenant.id, list(queue.channels))
+        # the queue row is written at commit, where a taken name is told apart
+        with work.session.no_autoflush:
+            await repo.readmit_unrouted(work.session, tenant.id, list(queue.channels))
 
 
 async def update_queue(work: Work, tenant: Tenant, row: Queue, fields: dict[str, Any]) -> Queue:
