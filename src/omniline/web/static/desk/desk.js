@@ -267,6 +267,7 @@ export function startDesk(root, data, hooks = {}) {
     node.querySelector(".end").hidden = ended;
     node.querySelector(".wrap").hidden = !ended;
     node.querySelector(".needs-reason").hidden = !row.needs_reason;
+    node.querySelector("input[name=resolved]").parentElement.hidden = Boolean(row.needs_reason);
     node.querySelector("button.wrapup").textContent = row.needs_reason ? T("Classify") : T("Wrap up");
     conv.tab.classList.toggle("needs-reason", Boolean(row.needs_reason));
     if (ended) suggestReason(conv);
