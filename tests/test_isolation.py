@@ -74,6 +74,8 @@ async def _objects(
         "callback_id": str(callback.id),
         "customer_id": landed["customer_id"],
         "case_id": landed["case_id"],
+        # a number is only unique in its tenant: the walk's other tenant has no case yet
+        "number": str(landed["case_number"]),
         "interaction_id": landed["interaction_id"],
         "message_id": landed["message_id"],
         "reason_id": str(reason.id),

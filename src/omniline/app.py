@@ -17,6 +17,7 @@ from omniline import __version__
 from omniline.api import errors
 from omniline.api.boundary import check_request
 from omniline.api.errors import error_body
+from omniline.api.query import known_query
 from omniline.audit.endpoints import router as audit_router
 from omniline.auth.endpoints import router as auth_router
 from omniline.callbacks.endpoints import router as callbacks_router
@@ -110,7 +111,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
     )
-    for router in API_ROUTERS + PUBLIC_API_ROUTERS:
+    for router in API_ROUTERS:
+        app.include_router(router, prefix="/api/v1", dependencies=[Depends(known_query)])
+    for router in PUBLIC_API_ROUTERS:
         app.include_router(router, prefix="/api/v1")
     page_errors.install(app)
     for router in PAGE_ROUTERS:

@@ -256,7 +256,8 @@ async def test_a_callback_reopens_a_case_closed_before_it_was_due(center: Center
     await center.set_up()
     chat = await center.chat()
     made = await center.promise(chat, due_at=at(minutes=30))
-    await center.ok("PATCH", f"/cases/{chat['case_id']}", json={"status": "resolved"})
+    done = {"status": "resolved", "end_open_contacts": "a callback is promised"}
+    await center.ok("PATCH", f"/cases/{chat['case_id']}", json=done)
     center.clock.advance(minutes=30)
     await center.jobs()
     case = await center.ok("GET", f"/cases/{chat['case_id']}")

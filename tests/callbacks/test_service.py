@@ -14,7 +14,8 @@ async def test_a_due_callback_keeps_the_snapshot_exact_and_runs_once(center: Cen
     await center.set_up()
     chat = await center.chat()
     made = await center.promise(chat)  # as soon as possible; the test runs the job itself
-    await center.ok("PATCH", f"/cases/{chat['case_id']}", json={"status": "closed"})
+    done = {"status": "closed", "end_open_contacts": "a callback is promised"}
+    await center.ok("PATCH", f"/cases/{chat['case_id']}", json=done)
     scene = RoutedScene(center.runtime, center.world.tenant.id, center.world.users["admin"].id)
     held = await scene.start()
 

@@ -4,9 +4,11 @@ from typing import Any
 
 import httpx
 
+from omniline.runtime import Runtime
 from tests.conftest import World
 
 URL = "/api/v1/tenants/acme/cases"
+QUEUES = "/api/v1/tenants/acme/queues"
 
 
 async def inbound(
@@ -131,8 +133,19 @@ async def test_open_a_case_refuses_bad_references(client: httpx.AsyncClient, wor
     assert other.status_code == 404
 
 
+async def end_contact(client: httpx.AsyncClient, world: World, interaction_id: str) -> None:
+    response = await client.post(
+        f"/api/v1/tenants/acme/interactions/{interaction_id}/steps",
+        json={"step": "ended"},
+        headers=world.auth("agent"),
+    )
+    assert response.status_code == 200, response.text
+
+
 async def test_status_moves_and_refusals(client: httpx.AsyncClient, world: World) -> None:
-    case_url = f"{URL}/{(await inbound(client, world, 'm1'))['case_id']}"
+    landed = await inbound(client, world, "m1")
+    await end_contact(client, world, landed["interaction_id"])
+    case_url = f"{URL}/{landed['case_id']}"
     agent = world.auth("agent")
     opened = await client.patch(case_url, json={"status": "open"}, headers=agent)
     assert opened.status_code == 200
@@ -204,3 +217,89 @@ async def test_other_tenant_gets_404(client: httpx.AsyncClient, world: World) ->
     assert (await client.patch(acme, json={}, headers=who)).status_code == 404
     post = await client.post(URL, json={"customer_id": landed["customer_id"]}, headers=who)
     assert post.status_code == 404
+
+
+async def test_a_case_is_not_done_while_a_contact_waits(
+    client: httpx.AsyncClient, world: World, runtime: Runtime
+) -> None:
+    admin, agent = world.auth("admin"), world.auth("agent")
+    queue = {"name": "web", "channels": ["webform"], "calendar": {}}
+    assert (await client.post(QUEUES, json=queue, headers=admin)).status_code == 201
+    landed = await inbound(client, world, "m1")
+    await runtime.router.settle()
+    waiting = landed["interaction_id"]
+    call = await client.post(
+        "/api/v1/tenants/acme/interactions",
+        json={
+            "customer_id": landed["customer_id"],
+            "case_id": landed["case_id"],
+            "channel": "phone",
+        },
+        headers=agent,
+    )
+    assert call.status_code == 201, call.text
+    case_url = f"{URL}/{landed['case_id']}"
+    for status in ("resolved", "closed"):
+        refused = await client.patch(case_url, json={"status": status}, headers=agent)
+        assert refused.status_code == 409, refused.text
+        error = refused.json()["error"]
+        assert f"webform {waiting} (queued)" in error["message"]
+        assert [c["status"] for c in error["details"]["open_contacts"]] == ["queued", "active"]
+    # ending them: the waiting one ends with the reason; the call in an agent's hands does not
+    ending = {"status": "resolved", "end_open_contacts": "answered by letter"}
+    still = await client.patch(case_url, json=ending, headers=agent)
+    assert still.status_code == 409
+    assert [c["status"] for c in still.json()["error"]["details"]["open_contacts"]] == ["active"]
+    await end_contact(client, world, call.json()["id"])
+    done = await client.patch(case_url, json=ending, headers=agent)
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "resolved"
+    assert {i["status"] for i in done.json()["interactions"]} == {"ended"}
+    events = await client.get("/api/v1/tenants/acme/events", params={"limit": 1000}, headers=admin)
+    [ended] = [
+        e for e in events.json()["events"]
+        if e["kind"] == "interaction.ended" and e["interaction_id"] == waiting
+    ]  # fmt: skip
+    assert (ended["data"]["why"], ended["data"]["reason"]) == ("case_done", "answered by letter")
+    # an open contact cannot be moved into the done case either
+    other = await inbound(client, world, "m2")  # the case is done: this opens another
+    assert other["case_id"] != landed["case_id"]
+    await client.patch(case_url, json={"status": "open"}, headers=agent)
+    await client.patch(case_url, json={"status": "resolved"}, headers=agent)
+    moved = await client.post(
+        f"/api/v1/tenants/acme/interactions/{other['interaction_id']}/move",
+        json={"case_id": landed["case_id"]},
+        headers=agent,
+    )
+    assert moved.status_code == 409, moved.text
+    assert "cannot move into it" in moved.json()["error"]["message"]
+
+
+async def test_end_open_contacts_goes_with_resolving(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    case_url = f"{URL}/{(await inbound(client, world, 'm1'))['case_id']}"
+    refused = await client.patch(
+        case_url, json={"status": "pending", "end_open_contacts": "x"}, headers=world.auth("agent")
+    )
+    assert refused.status_code == 422
+
+
+async def test_a_case_by_its_number(client: httpx.AsyncClient, world: World) -> None:
+    landed = await inbound(client, world, "m1")
+    found = await client.get(
+        f"{URL}/by-number/{landed['case_number']}", headers=world.auth("agent")
+    )
+    assert found.status_code == 200, found.text
+    assert found.json()["id"] == landed["case_id"]
+    assert len(found.json()["interactions"]) == 1
+    missing = await client.get(f"{URL}/by-number/999", headers=world.auth("agent"))
+    assert missing.status_code == 404
+    assert "no case 999" in missing.json()["error"]["message"]
+    huge = await client.get(f"{URL}/by-number/{2**64}", headers=world.auth("agent"))
+    assert huge.status_code == 422
+    theirs = await client.get(
+        f"/api/v1/tenants/globex/cases/by-number/{landed['case_number']}",
+        headers=world.auth("other_admin"),
+    )
+    assert theirs.status_code == 404

@@ -28,7 +28,7 @@ from omniline.config import Settings
 from omniline.customers.service import IdentityClaim
 from omniline.inbound import service
 from omniline.inbound.batch import accept_many
-from omniline.kit.errors import InvalidInput
+from omniline.kit.errors import Conflict, InvalidInput
 from omniline.models import (
     Case,
     ContactReason,
@@ -126,14 +126,28 @@ def _numbered(listed: list[InboundMessage]) -> list[InboundMessage]:
     return [replace(msg, body=f"#{i}") for i, msg in enumerate(listed)]
 
 
+def _resent(listed: list[InboundMessage], changed: list[bool]) -> list[InboundMessage]:
+    """A provider id used again is the same message sent again (a retry), unless `changed`:
+    then it is another message under a used id, which is a conflict."""
+    first: dict[tuple[str, str], InboundMessage] = {}
+    made = []
+    for msg, change in zip(listed, changed, strict=True):
+        key = (msg.channel, msg.external_id)
+        earlier = first.setdefault(key, msg)
+        made.append(msg if change or earlier is msg else copy.deepcopy(earlier))
+    return made
+
+
 @st.composite
 def scenarios(draw: st.DrawFn) -> Scenario:
     """1-25 messages, and a random split of them into consecutive chunks."""
-    # each message carries whether a new chunk starts with it: shrinking drops both together
-    drawn = draw(st.lists(st.tuples(messages, st.booleans()), min_size=1, max_size=25))
-    listed = _numbered([msg for msg, _ in drawn])
+    # each message carries whether a new chunk starts with it, and whether a reused provider
+    # id comes with another payload: shrinking drops them together
+    flags = st.tuples(messages, st.booleans(), st.sampled_from([False, False, False, True]))
+    drawn = draw(st.lists(flags, min_size=1, max_size=25))
+    listed = _resent(_numbered([msg for msg, _, _ in drawn]), [c for _, _, c in drawn])
     chunks: list[list[InboundMessage]] = []
-    for msg, (_, cut) in zip(listed, drawn, strict=True):
+    for msg, (_, cut, _) in zip(listed, drawn, strict=True):
         if cut or not chunks:
             chunks.append([])
         chunks[-1].append(msg)
@@ -172,15 +186,22 @@ async def _tenant(runtime: Runtime) -> Tenant:
         await work.session.close()
 
 
+# where a message landed, or None: refused as a conflict (its id was used for another payload)
+Landed = service.Accepted | None
+
+
 async def _one_by_one(
     runtime: Runtime, tenant: Tenant, messages: Sequence[InboundMessage]
-) -> list[service.Accepted]:
-    landed = []
+) -> list[Landed]:
+    landed: list[Landed] = []
     for msg in messages:
         work = runtime.work()
         try:
             landed.append(await service.accept(work, tenant, msg))
             await work.commit()
+        except Conflict:
+            await work.rollback()
+            landed.append(None)
         finally:
             await work.session.close()
     return landed
@@ -188,18 +209,27 @@ async def _one_by_one(
 
 async def _in_batches(
     runtime: Runtime, tenant: Tenant, chunks: Sequence[Sequence[InboundMessage]]
-) -> list[service.Accepted]:
-    landed: list[service.Accepted] = []
+) -> tuple[list[Landed], list[bool]]:
+    """Each chunk in one `accept_many`; a chunk refused for a conflict is stored one by one,
+    as the ingestor does. Also says which chunks were refused."""
+    landed: list[Landed] = []
+    refused: list[bool] = []
     for chunk in chunks:
         work = runtime.work()
         try:
-            accepted = await accept_many(work, tenant, list(chunk))
+            accepted: list[Landed] = list(await accept_many(work, tenant, list(chunk)))
             await work.commit()
+        except Conflict:
+            await work.rollback()
+            accepted = []
         finally:
             await work.session.close()
+        refused.append(not accepted)
+        if not accepted:
+            accepted = await _one_by_one(runtime, tenant, chunk)
         assert len(accepted) == len(chunk)
         landed.extend(accepted)
-    return landed
+    return landed, refused
 
 
 # --- what a tenant holds afterwards, in a form that does not depend on ids ---------------
@@ -229,7 +259,7 @@ async def _rows(runtime: Runtime, tenant: Tenant, model: Any) -> dict[uuid.UUID,
         return {row.id: row for row in found}
 
 
-async def _outcome(runtime: Runtime, tenant: Tenant, landed: list[service.Accepted]) -> Outcome:
+async def _outcome(runtime: Runtime, tenant: Tenant, landed: list[Landed]) -> Outcome:
     customers = await _rows(runtime, tenant, Customer)
     identities = await _rows(runtime, tenant, CustomerIdentity)
     cases = await _rows(runtime, tenant, Case)
@@ -244,6 +274,8 @@ async def _outcome(runtime: Runtime, tenant: Tenant, landed: list[service.Accept
     links: list[tuple[uuid.UUID, ...]] = []
     details: list[tuple[Any, ...]] = []
     for a in landed:
+        if a is None:
+            continue
         message = messages[a.message_id]
         interaction = interactions[a.interaction_id]
         case = cases[a.case_id]
@@ -273,7 +305,10 @@ async def _outcome(runtime: Runtime, tenant: Tenant, landed: list[service.Accept
     for row in identities.values():
         held[row.customer_id].add((row.kind, row.value))
     return Outcome(
-        flags=[(a.duplicate, a.new_case, a.new_interaction, a.case_number) for a in landed],
+        flags=[
+            (a.duplicate, a.new_case, a.new_interaction, a.case_number) if a else ("conflict",)
+            for a in landed
+        ],
         links=_labels(links),
         details=details,
         counts={
@@ -322,9 +357,15 @@ async def _check(runtime: Runtime, scenario: Scenario) -> None:
     one, batch, chunked = [await _tenant(runtime) for _ in range(3)]
     # each way gets its own copies: a change one makes to a message must not reach another
     singly = await _one_by_one(runtime, one, copy.deepcopy(scenario.messages))
-    whole = await _in_batches(runtime, batch, [copy.deepcopy(scenario.messages)])
-    parts = await _in_batches(runtime, chunked, copy.deepcopy(scenario.chunks))
+    whole, whole_refused = await _in_batches(runtime, batch, [copy.deepcopy(scenario.messages)])
+    parts, parts_refused = await _in_batches(runtime, chunked, copy.deepcopy(scenario.chunks))
     expected = await _outcome(runtime, one, singly)
+    # a batch is refused exactly when one by one refuses one of its messages
+    assert whole_refused == [None in singly], "one accept_many: conflicts differ"
+    ends = [len(c) for c in scenario.chunks]
+    starts = [sum(ends[:i]) for i in range(len(ends))]
+    conflicting = [None in singly[a : a + n] for a, n in zip(starts, ends, strict=True)]
+    assert parts_refused == conflicting, "accept_many per chunk: conflicts differ"
     _compare("one accept_many", expected, await _outcome(runtime, batch, whole))
     _compare("accept_many per chunk", expected, await _outcome(runtime, chunked, parts))
 
@@ -433,3 +474,24 @@ async def _counts(runtime: Runtime, tenant: Tenant) -> dict[str, int]:
             query = select(func.count()).select_from(model).where(model.tenant_id == tenant.id)
             counts[name] = int(await session.scalar(query) or 0)
     return counts
+
+
+async def test_an_id_reused_for_another_payload_in_one_batch_refuses_it(runtime: Runtime) -> None:
+    tenant = await _tenant(runtime)
+    ada = [IdentityClaim("email", "ada@example.com")]
+    batch = [
+        InboundMessage(channel="sms", external_id="m1", sender=ada, body="first"),
+        InboundMessage(channel="sms", external_id="m1", sender=ada, body="first"),
+        InboundMessage(channel="sms", external_id="m1", sender=ada, body="second"),
+    ]
+    work = runtime.work()
+    try:
+        with pytest.raises(Conflict, match="already used for another message"):
+            await accept_many(work, tenant, batch)
+        await work.rollback()
+        landed = await accept_many(work, tenant, batch[:2])
+        await work.commit()
+    finally:
+        await work.session.close()
+    assert [a.duplicate for a in landed] == [False, True]
+    assert (await _counts(runtime, tenant))["messages"] == 1

@@ -4,7 +4,8 @@ import uuid
 
 import httpx
 
-from omniline.models import InboundFailure
+from omniline.kit.ids import new_id
+from omniline.models import ChannelAccount, InboundFailure
 from omniline.runtime import Runtime
 from tests.conftest import World
 
@@ -92,3 +93,77 @@ async def test_other_tenants_token_cannot_post_into_a_tenant(
         "/api/v1/tenants/acme/inbound", json=payload("x"), headers=world.auth("other_api")
     )
     assert response.status_code == 404
+
+
+async def test_a_reused_external_id_with_another_payload_is_a_conflict(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    first = await client.post("/api/v1/inbound", json=payload("m1"), headers=world.auth("api"))
+    other = payload("m1", body="Another message entirely")
+    reused = await client.post("/api/v1/inbound", json=other, headers=world.auth("api"))
+    assert reused.status_code == 409, reused.text
+    error = reused.json()["error"]
+    assert "already used for another message" in error["message"]
+    assert error["details"]["message_id"] == first.json()["message_id"]
+    again = await client.post("/api/v1/inbound", json=payload("m1"), headers=world.auth("api"))
+    assert again.status_code == 200
+    assert again.json()["duplicate"] is True
+
+
+async def test_unknown_fields_are_refused(client: httpx.AsyncClient, world: World) -> None:
+    for doc in (
+        payload("m1", priority="high"),
+        {**payload("m1"), "sender": {"identities": [{"kind": "email", "value": "a@b.c"}], "x": 1}},
+    ):
+        response = await client.post("/api/v1/inbound", json=doc, headers=world.auth("api"))
+        assert response.status_code == 422, response.text
+        assert "Extra inputs are not permitted" in response.json()["error"]["message"]
+
+
+async def test_an_unknown_channel_is_refused_with_the_tenants_channels(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    doc = payload("m1", channel="carrier-pigeon")
+    response = await client.post("/api/v1/inbound", json=doc, headers=world.auth("api"))
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert "'carrier-pigeon' is not a channel of this tenant" in error["message"]
+    assert {"webform", "email", "branch"} <= set(error["details"]["channels"])
+    listed = await client.get("/api/v1/tenants/acme/interactions", headers=world.auth("admin"))
+    assert listed.json()["items"] == []
+
+
+async def test_a_channel_account_adds_a_channel(
+    client: httpx.AsyncClient, world: World, runtime: Runtime
+) -> None:
+    async with runtime.sessions() as session:
+        session.add(
+            ChannelAccount(id=new_id(), tenant_id=world.tenant.id, kind="api", name="pigeons")
+        )
+        await session.commit()
+    doc = payload("m1", channel="pigeons")
+    response = await client.post("/api/v1/inbound", json=doc, headers=world.auth("api"))
+    assert response.status_code == 200, response.text
+
+
+async def test_staff_registering_a_visit_are_its_authors(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    doc = payload("visit-1", channel="branch", body="Came with an ID")
+    response = await client.post(
+        "/api/v1/tenants/acme/inbound", json=doc, headers=world.auth("agent")
+    )
+    assert response.status_code == 200, response.text
+    interaction_id = response.json()["interaction_id"]
+    messages = await client.get(
+        f"/api/v1/tenants/acme/interactions/{interaction_id}/messages", headers=world.auth("agent")
+    )
+    [message] = messages.json()["items"]
+    assert message["author_kind"] == "staff"
+    assert message["author_id"] == str(world.users["agent"].id)
+    by_form = await client.post("/api/v1/inbound", json=payload("m2"), headers=world.auth("api"))
+    interaction_id = by_form.json()["interaction_id"]
+    messages = await client.get(
+        f"/api/v1/tenants/acme/interactions/{interaction_id}/messages", headers=world.auth("agent")
+    )
+    assert [m["author_kind"] for m in messages.json()["items"]] == ["customer"]

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from omniline.channels.base import InboundMessage
+from omniline.channels.catalog import BUILT_IN
 from omniline.customers.service import IdentityClaim
 from omniline.inbound import service
 from omniline.interactions import service as interactions
@@ -128,12 +129,18 @@ async def test_every_step_is_in_the_interaction_log_in_order(
     assert row.wrapped_up_at is not None
 
 
+CHANNELS = sorted(BUILT_IN)
+
+
 async def test_a_new_sender_writing_many_times_at_once_is_one_customer(
     runtime: Runtime, tenant: Tenant
 ) -> None:
     claim = ("email", "burst@example.com")
     landed = await asyncio.gather(
-        *(accept(runtime, tenant, message(f"b{i}", claim, channel=f"c{i}")) for i in range(12))
+        *(
+            accept(runtime, tenant, message(f"b{i}", claim, channel=CHANNELS[i % len(CHANNELS)]))
+            for i in range(12)
+        )
     )
     assert len({a.customer_id for a in landed}) == 1
     assert len({a.case_number for a in landed}) == len({a.case_id for a in landed})

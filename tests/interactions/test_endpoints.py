@@ -1,11 +1,13 @@
 """Interactions over HTTP: the full path of a contact from inbound message to wrap-up."""
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
+from omniline.kit.clock import set_clock
 from omniline.models import AuditEntry, Job, JobStatus, Message
 from omniline.runtime import Runtime
 from tests.conftest import World
@@ -270,8 +272,12 @@ async def test_outbound_contact_started_by_an_agent(
     assert await runtime.worker.run_due() == 1
 
     case_url = f"{TENANT}/cases/{landed['case_id']}"
+    for iid in (landed["interaction_id"], row["id"]):  # a case is done when its contacts are
+        ended = await client.post(f"{URL}/{iid}/steps", json={"step": "ended"}, headers=agent)
+        assert ended.status_code == 200, ended.text
     for status in ("resolved", "closed"):
-        await client.patch(case_url, json={"status": status}, headers=agent)
+        done = await client.patch(case_url, json={"status": status}, headers=agent)
+        assert done.status_code == 200, done.text
     into_closed = await client.post(
         URL,
         json={"customer_id": landed["customer_id"], "channel": "sms", "case_id": landed["case_id"]},
@@ -361,3 +367,29 @@ async def test_people_classify_a_contact_when_they_wrap_it_up(
     await step(client, world, other, "ended")
     classified = await step(client, world, other, "wrapped_up", reason_code="cards")
     assert classified.status_code == 200
+
+
+async def test_interactions_filtered_by_date(client: httpx.AsyncClient, world: World) -> None:
+    made = []
+    for day in (1, 2, 3):
+        at = datetime(2026, 12, day, 10, 0, tzinfo=UTC)
+        set_clock(lambda at=at: at)
+        try:
+            made.append(await inbound(client, world, f"d{day}", email=f"c{day}@x.test"))
+        finally:
+            set_clock(None)
+    ids = [m["interaction_id"] for m in made]
+
+    async def listed(**params: str) -> list[str]:
+        response = await client.get(URL, params=params, headers=world.auth("agent"))
+        assert response.status_code == 200, response.text
+        return [i["id"] for i in response.json()["items"]]
+
+    assert await listed(**{"from": "2026-12-02"}) == ids[1:]
+    assert await listed(to="2026-12-02") == ids[:2]  # a day as `to` takes the whole day
+    assert await listed(**{"from": "2026-12-02T00:00:00Z", "to": "2026-12-02T10:00:00Z"}) == []
+    assert await listed(**{"from": "2026-12-02", "to": "2026-12-02"}) == [ids[1]]
+    for bad in ("yesterday", "2026-12-02T10:00:00", "2026-13-01"):
+        response = await client.get(URL, params={"from": bad}, headers=world.auth("agent"))
+        assert response.status_code == 422, bad
+        assert "a day (2026-12-07) or a time with its zone" in response.json()["error"]["message"]

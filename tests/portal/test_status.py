@@ -1,5 +1,6 @@
 """Case status on the portal: proof, the public view, replies, rate limits, no leaks."""
 
+import re
 from typing import Any
 
 import httpx
@@ -101,7 +102,7 @@ async def test_a_reply_reopens_a_resolved_case(client: httpx.AsyncClient, world:
     changed = await client.patch(
         f"{API}/cases/{ann['case_id']}",
         headers=world.auth("supervisor"),
-        json={"status": "resolved"},
+        json={"status": "resolved", "end_open_contacts": "answered by phone"},
     )
     assert changed.status_code == 200, changed.text
     async with visitor(client) as c:
@@ -202,3 +203,27 @@ async def test_a_signed_link_opens_only_its_case(client: httpx.AsyncClient, worl
         f"{API}/cases/{ann['case_id']}/status-link", headers=world.auth("other_admin")
     )
     assert other.status_code == 404
+
+
+async def test_a_visit_staff_registered_shows_as_staff_not_as_the_customer(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    ann = await contact(client, world, "ann@example.com", "+44 20 7946 0018", "Card blocked")
+    visit = await client.post(
+        f"{API}/inbound",
+        headers=world.auth("agent"),
+        json={
+            "channel": "branch", "external_id": "visit-1", "body": "Came in with an ID",
+            "sender": {"identities": [{"kind": "email", "value": "ann@example.com"}]},
+        },
+    )  # fmt: skip
+    assert visit.status_code == 200, visit.text
+    assert visit.json()["case_id"] == ann["case_id"]
+    async with visitor(client) as c:
+        found = await look_up(c, ann["case_number"], "ann@example.com")
+        page = (await c.get(found.headers["location"])).text
+    who = re.findall(r'<li class="[^"]*author-(\w+)"[^>]*>\s*<p class="who">([^·]*)·', page)
+    assert [(kind, text.strip()) for kind, text in who] == [
+        ("customer", "You"),
+        ("staff", "Acme staff, on your behalf"),
+    ]

@@ -144,7 +144,7 @@ async def test_requirements_relax_as_the_contact_waits(desk: Desk, clock: Clock)
 async def test_priority_boosts_serve_vip_and_repeat_contacts_first(desk: Desk) -> None:
     chat = await desk.queue("chat", channels=["chat"], repeat_boost=5)
     first = await desk.contact(email="new@ex.com")
-    again = await desk.contact(email="new@ex.com", thread_ref="another-conversation")
+    again = await desk.contact(email="new@ex.com", thread="another-conversation")
     assert (await desk.routed(first))["routing_priority"] == 0
     repeat = await desk.routed(again)
     if repeat["id"] != first:  # a second conversation of the same customer within 24 h
@@ -400,7 +400,7 @@ async def test_the_agent_who_served_the_customer_last_is_preferred(
     await desk.ok("POST", f"/interactions/{ada}/steps", "agent", json={"step": "ended"})
     await desk.ok("POST", f"/interactions/{bob}/steps", "supervisor", json={"step": "ended"})
     # the colleague has been idle longer, but Ada's next conversation goes to the agent she knows
-    again = await desk.contact(email="ada@ex.com", thread_ref="second")
+    again = await desk.contact(email="ada@ex.com", thread="second")
     assert (await desk.routed(again))["agent_id"] == agent
     stranger = await desk.contact(email="cy@ex.com")
     assert (await desk.routed(stranger))["agent_id"] == colleague
@@ -509,3 +509,84 @@ async def test_a_contact_waits_in_the_queue_that_serves_its_reason(desk: Desk) -
     assert "unknown contact reason 'nope'" in bad.json()["error"]["message"]
     shown = await desk.ok("GET", f"/queues/{card_queue['id']}")
     assert shown["reasons"] == ["cards"]
+
+
+async def test_a_contact_no_queue_takes_is_listed_unrouted_with_why(desk: Desk) -> None:
+    chat = await desk.queue("chat", channels=["chat"])
+    visit = await desk.contact(channel="branch", subject="Came with an ID")
+    switched_off = await desk.queue("letters", channels=["post"], active=False)
+    letter = await desk.contact(channel="post")
+    listed = await desk.ok("GET", "/unrouted", "supervisor")
+    assert [(u["id"], u["channel"], u["reason"]) for u in listed] == [
+        (visit, "branch", "no queue serves channel 'branch'"),
+        (letter, "post", f"the queues of channel 'post' are switched off: {switched_off['name']}"),
+    ]
+    assert listed[0]["subject"] == "Came with an ID"
+    assert listed[0]["case_number"] == 1
+    shown = await desk.ok("GET", f"/interactions/{visit}")
+    assert shown["unrouted_reason"] == "no queue serves channel 'branch'"
+    assert len(await desk.events("interaction.unrouted")) == 2
+    # a supervisor places it in a queue: it waits there from now and is offered from there
+    agent = await desk.agent("agent", [member(chat)], capacity={"branch": 1})
+    placed = await desk.ok(
+        "POST", f"/interactions/{visit}/requeue", "supervisor", json={"queue_id": chat["id"]}
+    )
+    assert (placed["status"], placed["queue"], placed["unrouted_reason"]) == (
+        "queued", "chat", None,
+    )  # fmt: skip
+    await desk.tick()
+    offered = await desk.routed(visit)
+    assert (offered["status"], offered["agent_id"]) == ("offered", agent)
+    assert [u["id"] for u in await desk.ok("GET", "/unrouted", "supervisor")] == [letter]
+    # the letters' queue switched on again: the letter is admitted there, nothing stays unrouted
+    await desk.ok("PATCH", f"/queues/{switched_off['id']}", json={"active": True})
+    assert (await desk.routed(letter))["queue"] == switched_off["name"]
+    assert await desk.ok("GET", "/unrouted", "supervisor") == []
+    pigeons = await desk.call("POST", "/queues", json={"name": "p", "channels": ["pigeon"]})
+    assert pigeons.status_code == 422
+    assert "'pigeon' is not a channel of this tenant" in pigeons.json()["error"]["message"]
+
+
+async def test_a_wrap_up_timed_out_without_a_required_reason_needs_one(
+    desk: Desk, clock: Clock
+) -> None:
+    await desk.ok("POST", "/reasons", json={"code": "cards", "name": "Cards"})
+    chat = await desk.queue("chat", channels=["chat"], wrap_up_seconds=30)
+    agent = await desk.agent("agent", [member(chat)], capacity={"chat": 1}, auto_accept=["chat"])
+    first = await desk.contact(reason="cards")
+    await desk.ok("POST", f"/interactions/{first}/steps", "agent", json={"step": "ended"})
+    clock.advance(31)
+    await desk.tick()
+    # the agent is free as the timer says; the contact stays theirs, marked as needing a reason
+    assert (await desk.agent_state(agent))["presence"] == "available"
+    shown = await desk.ok("GET", f"/interactions/{first}", "agent")
+    assert (shown["status"], shown["needs_reason"], shown["agent_id"]) == (
+        "wrapped_up", True, agent,
+    )  # fmt: skip
+    [auto] = await desk.events("interaction.wrapped_up")
+    assert (auto["data"]["auto"], auto["data"]["needs_reason"]) == (True, True)
+    # reports count them: a filter on the field
+    counted = await desk.ok("GET", "/interactions", "supervisor", params={"needs_reason": "true"})
+    assert [i["id"] for i in counted["items"]] == [first]
+    unknown = await desk.call(
+        "POST", f"/interactions/{first}/classify", "agent", json={"reason_code": "nope"}
+    )
+    assert unknown.status_code == 422
+    done = await desk.ok(
+        "POST", f"/interactions/{first}/classify", "agent", json={"reason_code": "cards"}
+    )
+    assert (done["needs_reason"], done["reason_id"] is not None) == (False, True)
+    assert (await desk.ok("GET", "/interactions", params={"needs_reason": "true"}))["items"] == []
+    assert len(await desk.events("interaction.classified")) == 1
+    # where a reason is not required, a timed-out wrap-up needs none
+    await desk.ok("PATCH", "", json={"wrap_up_reason_required": False})
+    second = await desk.contact(email="bo@ex.com")
+    await desk.ok("POST", f"/interactions/{second}/steps", "agent", json={"step": "ended"})
+    clock.advance(31)
+    await desk.tick()
+    assert (await desk.ok("GET", f"/interactions/{second}"))["needs_reason"] is False
+    active = await desk.contact(email="cy@ex.com")
+    refused = await desk.call(
+        "POST", f"/interactions/{active}/classify", "agent", json={"reason_code": "cards"}
+    )
+    assert refused.status_code == 409

@@ -2,10 +2,12 @@
 
 import json
 import re
+import uuid
 from typing import Any
 
 import httpx
 
+from omniline.models import Interaction, InteractionStatus
 from omniline.runtime import Runtime
 from omniline.users.service import add_membership
 from tests.conftest import PASSWORD, World
@@ -191,3 +193,23 @@ async def test_a_planner_lands_on_the_planning_page_not_a_desk(
     assert 'href="/t/acme/desk"' not in page.text
     await log_in(client, "agent@acme.test")
     assert (await client.get("/t/acme/desk")).status_code == 200
+
+
+async def test_contacts_needing_a_reason_stay_on_their_agents_desk(
+    client: httpx.AsyncClient, world: World, runtime: Runtime
+) -> None:
+    landed = await inbound(client, world, "m1")
+    async with runtime.sessions() as session:
+        row = await session.get(Interaction, uuid.UUID(landed["interaction_id"]))
+        assert row is not None
+        # as the wrap-up timer leaves it (tests/routing: ..._needs_one)
+        row.status, row.agent_id = InteractionStatus.WRAPPED_UP, world.users["agent"].id
+        row.needs_reason = True
+        await session.commit()
+    await log_in(client, "agent@acme.test")
+    data = desk_data((await client.get("/t/acme/desk", headers={"Accept-Language": "ru"})).text)
+    assert data["needs_reason"] == [landed["interaction_id"]]
+    assert data["texts"]["Needs a reason"] == "Нужна причина"
+    await log_in(client, "supervisor@acme.test")
+    assert desk_data((await client.get("/t/acme/desk")).text)["needs_reason"] == []
+    client.cookies.clear()

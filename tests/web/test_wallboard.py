@@ -17,4 +17,6 @@ async def test_only_supervisors_see_the_wallboard(client: httpx.AsyncClient, wor
     assert 'id="wallboard-data"' in page.text
     assert "Табло" in page.text
     assert "Supervisor" in page.text  # people are named, not shown as ids
+    assert 'id="unrouted"' in page.text
+    assert "Без очереди" in page.text  # contacts no queue can take have their own table
     client.cookies.clear()

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from omniline.api.deps import Ctx, CtxDep, Cursor, IdPath, Limit
 from omniline.auth.permissions import Permission
@@ -11,6 +11,7 @@ from omniline.cases import service
 from omniline.cases.schemas import CaseCreate, CaseDetail, CaseInteraction, CaseOut, CasePatch
 from omniline.customers import service as customers
 from omniline.interactions import service as interactions
+from omniline.kit.errors import InvalidInput
 from omniline.kit.pagination import Page, decode_cursor, page_of
 from omniline.models import Case, CaseStatus
 
@@ -66,6 +67,19 @@ async def get_case(ctx: CtxDep, case_id: IdPath) -> CaseDetail:
     return await _detail(ctx, case)
 
 
+@router.get(
+    BASE + "/by-number/{number}",
+    response_model=CaseDetail,
+    summary="A case by its number (the one customers and staff quote)",
+)
+async def get_case_by_number(
+    ctx: CtxDep, number: Annotated[int, Path(ge=1, le=2**63 - 1)]
+) -> CaseDetail:
+    ctx.access.require(Permission.CASES_READ)
+    case = await service.get_case_by_number_or_raise(ctx.work, ctx.tenant, number)
+    return await _detail(ctx, case)
+
+
 @router.patch(
     BASE + "/{case_id}",
     response_model=CaseDetail,
@@ -84,8 +98,12 @@ async def update_case(ctx: CtxDep, case_id: IdPath, body: CasePatch) -> CaseDeta
         subject=body.subject,
         unset=body.cleared(),
     )
+    if body.end_open_contacts is not None and body.status not in service.DONE_STATUSES:
+        raise InvalidInput("end_open_contacts goes with the status resolved or closed")
     if body.status is not None:
-        await service.set_status(ctx.work, ctx.tenant, case, body.status)
+        await interactions.close_case(
+            ctx.work, ctx.tenant, case, body.status, end_open=body.end_open_contacts
+        )
     await ctx.work.commit()
     return await _detail(ctx, case)
 

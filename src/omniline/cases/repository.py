@@ -7,13 +7,46 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omniline.models import OPEN_CASE_STATUSES, Case, Membership, User
+from omniline.models import (
+    OPEN_CASE_STATUSES,
+    OPEN_INTERACTION_STATUSES,
+    Case,
+    Interaction,
+    Membership,
+    User,
+)
 
 
 async def get_case(session: AsyncSession, tenant_id: uuid.UUID, case_id: uuid.UUID) -> Case | None:
     """A case of a tenant."""
     case = await session.get(Case, case_id)
     return case if case is not None and case.tenant_id == tenant_id else None
+
+
+async def get_case_by_number(
+    session: AsyncSession, tenant_id: uuid.UUID, number: int
+) -> Case | None:
+    """A tenant's case by its number."""
+    return await session.scalar(
+        select(Case).where(Case.tenant_id == tenant_id, Case.number == number)
+    )
+
+
+async def open_contacts(
+    session: AsyncSession, tenant_id: uuid.UUID, case_id: uuid.UUID
+) -> list[Interaction]:
+    """The case's contacts not yet ended, oldest first, locked against a routing pass."""
+    rows = await session.scalars(
+        select(Interaction)
+        .where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.case_id == case_id,
+            Interaction.status.in_(OPEN_INTERACTION_STATUSES),
+        )
+        .order_by(Interaction.created_at)
+        .with_for_update()
+    )
+    return list(rows)
 
 
 async def find_joinable_case(

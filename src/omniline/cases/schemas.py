@@ -81,6 +81,9 @@ class CasePatch(BaseModel):
     reason_id: uuid.UUID | None = None
     owner_id: uuid.UUID | None = None
     subject: Subject | None = None
+    # resolving or closing: end the case's contacts nobody handles yet, for this reason
+    # (without it, a case with open contacts is refused with 409 naming them)
+    end_open_contacts: Annotated[str, Field(min_length=1, max_length=300)] | None = None
 
     def cleared(self) -> list[str]:
         """The fields sent as null that can be cleared."""

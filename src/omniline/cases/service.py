@@ -5,11 +5,20 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from omniline.cases import repository
+from omniline.channels import catalog
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
-from omniline.kit.errors import InvalidInput, NotFound
+from omniline.kit.errors import Conflict, InvalidInput, NotFound
 from omniline.kit.ids import new_id
-from omniline.models import OPEN_CASE_STATUSES, Case, CaseStatus, Customer, Priority, Tenant
+from omniline.models import (
+    OPEN_CASE_STATUSES,
+    Case,
+    CaseStatus,
+    Customer,
+    Interaction,
+    Priority,
+    Tenant,
+)
 from omniline.reasons import service as reasons
 from omniline.tenants.service import next_case_number, tenant_setting
 
@@ -17,6 +26,9 @@ get_case = repository.get_case
 get_cases = repository.get_cases
 open_cases_of = repository.open_cases_of
 list_cases = repository.list_cases
+open_contacts = repository.open_contacts
+# statuses a case may only reach when none of its contacts is still open
+DONE_STATUSES = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED})
 
 _ALLOWED = {
     CaseStatus.NEW: {CaseStatus.OPEN, CaseStatus.PENDING, CaseStatus.RESOLVED, CaseStatus.CLOSED},
@@ -32,6 +44,14 @@ async def get_case_or_raise(work: Work, tenant: Tenant, case_id: uuid.UUID) -> C
     case = await repository.get_case(work.session, tenant.id, case_id)
     if case is None:
         raise NotFound("case not found")
+    return case
+
+
+async def get_case_by_number_or_raise(work: Work, tenant: Tenant, number: int) -> Case:
+    """A case of the tenant by its number, or 404."""
+    case = await repository.get_case_by_number(work.session, tenant.id, number)
+    if case is None:
+        raise NotFound(f"the tenant has no case {number}")
     return case
 
 
@@ -154,6 +174,7 @@ async def create_case(
         raise InvalidInput(
             f"customer {customer.id} was merged into {customer.merged_into_id}: open the case there"
         )
+    await catalog.check_tenant_channel(work, tenant, channel)
     if reason_id is not None:
         await check_reason(work, tenant, reason_id)
     if owner_id is not None:
@@ -200,6 +221,8 @@ async def set_status(work: Work, tenant: Tenant, case: Case, status: CaseStatus)
         return case
     if status not in _ALLOWED[case.status]:
         raise InvalidInput(f"a {case.status} case cannot become {status}")
+    if status in DONE_STATUSES:
+        await check_no_open_contacts(work, tenant, case, status)
     now = utcnow()
     previous, case.status = case.status, status
     case.last_activity_at = now
@@ -225,6 +248,29 @@ async def set_status(work: Work, tenant: Tenant, case: Case, status: CaseStatus)
     )
     work.audit(tenant.id, "case.status_changed", "case", case.id, {"from": previous, "to": status})
     return case
+
+
+async def check_no_open_contacts(
+    work: Work, tenant: Tenant, case: Case, status: CaseStatus
+) -> None:
+    """A case is resolved or closed only when none of its contacts waits or goes on (409
+    naming them): a closed case never hides a customer still waiting."""
+    still = await repository.open_contacts(work.session, tenant.id, case.id)
+    if not still:
+        return
+    raise Conflict(
+        f"case {case.number} cannot become {status}: its contacts "
+        f"{', '.join(describe_contact(row) for row in still)} are still open; end them first, "
+        "or send end_open_contacts with the reason to end those nobody is handling",
+        open_contacts=[
+            {"id": str(row.id), "channel": row.channel, "status": str(row.status)} for row in still
+        ],
+    )
+
+
+def describe_contact(row: Interaction) -> str:
+    """A contact as an error names it: channel, id and status."""
+    return f"{row.channel} {row.id} ({row.status})"
 
 
 async def update_case(

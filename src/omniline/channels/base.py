@@ -46,6 +46,9 @@ class InboundMessage:
     subject: str = ""
     reason_code: str | None = None
     sent_at: datetime | None = None
+    # the person of the tenant who wrote it down for the customer (a branch visit, a letter);
+    # None when the customer wrote it themselves
+    registered_by: uuid.UUID | None = None
 
 
 @dataclass(slots=True)

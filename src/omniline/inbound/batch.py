@@ -18,10 +18,16 @@ from datetime import datetime
 from typing import TypeVar
 
 from omniline.cases import service as cases
+from omniline.channels import catalog
 from omniline.channels.base import InboundMessage
 from omniline.customers import service as customers
 from omniline.customers.identities import IdentityKind
-from omniline.inbound.service import Accepted, new_inbound_message
+from omniline.inbound.service import (
+    Accepted,
+    check_same_payload,
+    new_inbound_message,
+    payload_hash,
+)
 from omniline.interactions import service as interactions
 from omniline.journal.actor import Actor
 from omniline.journal.work import Work
@@ -48,6 +54,9 @@ class _State:
 
     tenant: Tenant
     landed: dict[tuple[str, str], Accepted] = field(default_factory=dict)
+    # (channel, external id) -> the payload hash it was stored with
+    hashes: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    channels: frozenset[str] = frozenset()
     reasons: dict[str, ContactReason] = field(default_factory=dict)
     identities: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
     customers: dict[uuid.UUID, Customer] = field(default_factory=dict)
@@ -101,6 +110,7 @@ async def _prefetch(
     state = _State(tenant)
     session = work.session
     await _prefetch_landed(work, state, messages)
+    state.channels = await catalog.tenant_channels(work, tenant)
     if any(m.reason_code for m in messages):
         state.reasons = {r.code: r for r in await reasons.list_reasons(session, tenant.id)}
     pairs = list({p for pairs in claims for p in pairs})
@@ -129,6 +139,7 @@ async def _prefetch_landed(work: Work, state: _State, messages: Sequence[Inbound
     numbers = await cases.get_cases(work.session, state.tenant.id, [i.case_id for _, i in found])
     for message, interaction in found:
         assert message.external_id is not None
+        state.hashes[(message.channel, message.external_id)] = message.payload_hash
         state.landed[(message.channel, message.external_id)] = Accepted(
             message.id,
             interaction.id,
@@ -152,9 +163,12 @@ async def _prefetch_customers(work: Work, state: _State, ids: set[uuid.UUID]) ->
 
 async def _place(work: Work, state: _State, msg: InboundMessage, pairs: list[Pair]) -> Accepted:
     """One message, by the rules of `service.accept`, against the batch's state."""
-    earlier = state.landed.get((msg.channel, msg.external_id))
+    key = (msg.channel, msg.external_id)
+    earlier = state.landed.get(key)
     if earlier is not None:
+        check_same_payload(state.hashes[key], msg, earlier)
         return dataclasses.replace(earlier, duplicate=True, new_case=False, new_interaction=False)
+    catalog.check_channel(state.channels, msg.channel)
     now = utcnow()
     reason_id = _reason_id(state, msg.reason_code)
     customer = _customer(work, state, pairs, msg.sender_name)
@@ -191,7 +205,8 @@ async def _place(work: Work, state: _State, msg: InboundMessage, pairs: list[Pai
         new_case,
         new_interaction,
     )
-    state.landed[(msg.channel, msg.external_id)] = accepted
+    state.landed[key] = accepted
+    state.hashes[key] = payload_hash(msg)
     return accepted
 
 

@@ -59,6 +59,8 @@ async def _inbound(request: Request, ctx: Ctx) -> InboundAccepted:
     adapter = get_runtime(request).channels.get("api")
     account = AccountConfig(ctx.tenant.id, "api", "api")
     [message] = await _parse(request, ctx.work, adapter, account)
+    # a person posting here writes down what a customer said (a branch visit, a letter)
+    message.registered_by = ctx.work.actor.user_id
     return await _accept(request, ctx.work, ctx.tenant.id, message)
 
 

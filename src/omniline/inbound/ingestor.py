@@ -21,7 +21,7 @@ from omniline.inbound.batch import accept_many
 from omniline.inbound.service import Accepted
 from omniline.journal.actor import Actor
 from omniline.journal.work import Work
-from omniline.kit.errors import NotFound
+from omniline.kit.errors import DomainError, NotFound
 from omniline.tenants.service import get_tenant
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,11 @@ class Ingestor:
         except IntegrityError as exc:
             # another process stored the same external id first (PostgreSQL)
             await work.rollback()
-            earlier = await _earlier_landing(work, item)
+            try:
+                earlier = await _earlier_landing(work, item)
+            except DomainError as conflict:  # the id was used for another payload
+                _answer(item, None, conflict)
+                return
             _answer(item, earlier, None if earlier else exc)
             return
         except Exception as exc:

@@ -11,6 +11,7 @@ from omniline.cases import service as cases
 from omniline.customers import service as customers
 from omniline.interactions import service
 from omniline.interactions.schemas import (
+    ClassifyIn,
     EventOut,
     InteractionOut,
     MessageOut,
@@ -39,8 +40,29 @@ async def list_interactions(
     customer_id: Annotated[uuid.UUID | None, Query()] = None,
     channel: Annotated[str | None, Query(max_length=32)] = None,
     status: Annotated[InteractionStatus | None, Query()] = None,
+    agent_id: Annotated[uuid.UUID | None, Query()] = None,
+    needs_reason: Annotated[
+        bool | None, Query(description="wrapped up without the reason the tenant requires")
+    ] = None,
+    start: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            max_length=40,
+            description="created from: a day (the tenant's) or a time with its zone",
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        Query(
+            alias="to",
+            max_length=40,
+            description="created before: a time with its zone, or up to the end of a day",
+        ),
+    ] = None,
 ) -> Page[InteractionOut]:
     ctx.access.require(Permission.INTERACTIONS_READ)
+    created_from, created_before = service.parse_period(ctx.tenant, start, end)
     rows = await service.list_interactions(
         ctx.work.session,
         ctx.tenant.id,
@@ -50,6 +72,10 @@ async def list_interactions(
         customer_id=customer_id,
         channel=channel,
         status=status,
+        agent_id=agent_id,
+        needs_reason=needs_reason,
+        created_from=created_from,
+        created_before=created_before,
     )
     return page_of(rows, limit, InteractionOut.model_validate)
 
@@ -168,5 +194,19 @@ async def move_interaction(ctx: CtxDep, interaction_id: IdPath, body: MoveIn) ->
     row = await service.get_interaction_or_raise(ctx.work, ctx.tenant, interaction_id)
     case = await cases.get_case_or_raise(ctx.work, ctx.tenant, body.case_id)
     service.move_to_case(ctx.work, ctx.tenant, row, case)
+    await ctx.work.commit()
+    return InteractionOut.model_validate(row)
+
+
+@router.post(
+    ONE + "/classify",
+    response_model=InteractionOut,
+    summary="Give a wrapped-up contact its reason (one left needing a reason when its "
+    "wrap-up time ran out)",
+)
+async def classify(ctx: CtxDep, interaction_id: IdPath, body: ClassifyIn) -> InteractionOut:
+    ctx.access.require(Permission.INTERACTIONS_WRITE)
+    row = await service.get_interaction_or_raise(ctx.work, ctx.tenant, interaction_id)
+    await service.classify(ctx.work, ctx.tenant, row, body.reason_code)
     await ctx.work.commit()
     return InteractionOut.model_validate(row)

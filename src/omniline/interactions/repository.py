@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,6 +63,10 @@ async def list_interactions(
     customer_id: uuid.UUID | None = None,
     channel: str | None = None,
     status: str | None = None,
+    agent_id: uuid.UUID | None = None,
+    needs_reason: bool | None = None,
+    created_from: datetime | None = None,
+    created_before: datetime | None = None,
 ) -> list[Interaction]:
     """A page of a tenant's interactions, oldest first."""
     query = select(Interaction).where(Interaction.tenant_id == tenant_id)
@@ -70,9 +75,15 @@ async def list_interactions(
         (Interaction.customer_id, customer_id),
         (Interaction.channel, channel),
         (Interaction.status, status),
+        (Interaction.agent_id, agent_id),
+        (Interaction.needs_reason, needs_reason),
     ):
         if value is not None:
             query = query.where(column == value)
+    if created_from is not None:
+        query = query.where(Interaction.created_at >= created_from)
+    if created_before is not None:
+        query = query.where(Interaction.created_at < created_before)
     if after is not None:
         query = query.where(Interaction.id > after)
     return list(await session.scalars(query.order_by(Interaction.id).limit(limit)))

@@ -42,6 +42,10 @@ class InteractionOut(BaseModel):
     last_message_at: datetime | None
     offer_expires_at: datetime | None = None
     wrap_up_due_at: datetime | None = None
+    # routing found no queue for it: why (GET .../unrouted lists these)
+    unrouted_reason: str | None = None
+    # wrapped up without the reason the tenant requires: classify it (POST .../classify)
+    needs_reason: bool = False
 
 
 class MessageOut(BaseModel):
@@ -114,3 +118,11 @@ class OutboundIn(BaseModel):
     channel: ChannelName
     case_id: uuid.UUID | None = None
     subject: Annotated[str, Field(max_length=300)] = ""
+
+
+class ClassifyIn(BaseModel):
+    """The reason of a contact wrapped up without one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason_code: Annotated[str, Field(min_length=1, max_length=100)]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from omniline.cases import service as cases
+from omniline.channels import catalog
 from omniline.interactions import repository
 from omniline.journal.actor import ActorType
 from omniline.journal.work import Work
@@ -16,8 +17,10 @@ from omniline.kit.errors import Conflict, InvalidInput, NotFound
 from omniline.kit.ids import new_id
 from omniline.models import (
     OPEN_CASE_STATUSES,
+    OPEN_INTERACTION_STATUSES,
     AuthorKind,
     Case,
+    CaseStatus,
     Customer,
     DeliveryStatus,
     Direction,
@@ -28,7 +31,7 @@ from omniline.models import (
     Tenant,
 )
 from omniline.reasons import service as reasons
-from omniline.tenants.service import tenant_setting
+from omniline.tenants.service import tenant_setting, zone
 
 get_interaction = repository.get_interaction
 list_interactions = repository.list_interactions
@@ -42,6 +45,7 @@ open_unthreaded_interactions = repository.open_unthreaded_interactions
 messages_by_external_ids = repository.messages_by_external_ids
 
 S = InteractionStatus
+OPEN_INTERACTIONS = frozenset(OPEN_INTERACTION_STATUSES)
 # lifecycle step -> (statuses it may start from, status it leads to, timestamp it sets)
 STEPS: dict[str, tuple[frozenset[InteractionStatus], InteractionStatus, str]] = {
     "queued": (frozenset({S.CREATED, S.OFFERED}), S.QUEUED, "queued_at"),
@@ -69,6 +73,7 @@ class NewMessage:
     external_id: str | None = None
     author_id: uuid.UUID | None = None
     internal: bool = False
+    payload_hash: str | None = None
 
 
 async def get_interaction_or_raise(
@@ -138,6 +143,7 @@ def add_message(work: Work, tenant: Tenant, interaction: Interaction, new: NewMe
         attachments=new.attachments,
         internal=new.internal,
         external_id=new.external_id,
+        payload_hash=new.payload_hash,
         delivery_status=DeliveryStatus.RECEIVED
         if inbound or new.internal
         else DeliveryStatus.QUEUED,
@@ -241,10 +247,47 @@ def step(
     return interaction
 
 
+# contacts nobody handles yet: closing their case with `end_open_contacts` ends them
+UNHANDLED = frozenset({S.CREATED, S.QUEUED, S.OFFERED})
+
+
+async def close_case(
+    work: Work, tenant: Tenant, case: Case, status: CaseStatus, *, end_open: str | None
+) -> Case:
+    """Resolve or close a case (or move it to any status); with `end_open`, first end its
+    contacts nobody handles yet, recording why. Contacts in an agent's hands are never
+    ended this way: `cases.set_status` refuses while any contact is open."""
+    if end_open is not None and status in cases.DONE_STATUSES:
+        for row in await cases.open_contacts(work.session, tenant.id, case.id):
+            if row.status in UNHANDLED:
+                await end_for_case(work, tenant, row, case, end_open)
+    return await cases.set_status(work, tenant, case, status)
+
+
+async def end_for_case(
+    work: Work, tenant: Tenant, row: Interaction, case: Case, why: str
+) -> Interaction:
+    """End a contact because its case is done; the reason is kept on the event and audit."""
+    data = {"why": "case_done", "reason": why, "case_number": case.number}
+    if row.status == S.OFFERED:
+        data["from_agent_id"] = row.agent_id
+        row.agent_id = None
+    step(work, tenant, row, "ended", data=data)
+    row.offer_expires_at = None
+    row.unrouted_reason = None
+    work.audit(tenant.id, "interaction.ended", "interaction", row.id, data)
+    return row
+
+
 def move_to_case(work: Work, tenant: Tenant, interaction: Interaction, case: Case) -> Interaction:
     """Move an interaction (and its messages) into another case of the same customer."""
     if case.tenant_id != tenant.id or case.customer_id != interaction.customer_id:
         raise InvalidInput("an interaction can only move to a case of the same customer")
+    if case.status in cases.DONE_STATUSES and interaction.status in OPEN_INTERACTIONS:
+        raise Conflict(
+            f"case {case.number} is {case.status}: an open contact cannot move into it; "
+            "reopen it first (PATCH its status to open)"
+        )
     previous = interaction.case_id
     if previous == case.id:
         return interaction
@@ -324,6 +367,56 @@ def _check_classified(
         raise InvalidInput(
             "classify the contact: send the contact reason's code (reason_code) with the wrap-up"
         )
+
+
+async def classify(
+    work: Work, tenant: Tenant, interaction: Interaction, reason_code: str
+) -> Interaction:
+    """Give a wrapped-up contact its reason afterwards (one whose wrap-up time ran out)."""
+    if interaction.status != S.WRAPPED_UP:
+        raise Conflict(
+            f"the contact is {interaction.status}: classify it when wrapping up "
+            "(the step 'wrapped_up' with reason_code)"
+        )
+    reason_id = await reasons.reason_id_for_code(work, tenant, reason_code)
+    assert reason_id is not None
+    interaction.reason_id, interaction.needs_reason = reason_id, False
+    data = {"reason_id": reason_id, "reason_code": reason_code}
+    work.emit(
+        tenant.id,
+        "interaction.classified",
+        data,
+        customer_id=interaction.customer_id,
+        case_id=interaction.case_id,
+        interaction_id=interaction.id,
+    )
+    work.audit(tenant.id, "interaction.classified", "interaction", interaction.id, data)
+    return interaction
+
+
+def parse_period(
+    tenant: Tenant, start: str | None, end: str | None
+) -> tuple[datetime | None, datetime | None]:
+    """`from`/`to` of a listing as [start, end): a day (2026-12-07, the tenant's day; `to`
+    takes the whole day) or an instant with its zone (2026-12-07T10:00:00Z)."""
+    return _instant(tenant, "from", start, 0), _instant(tenant, "to", end, 1)
+
+
+def _instant(tenant: Tenant, name: str, text: str | None, days: int) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            day = datetime.fromisoformat(text).date() + timedelta(days=days)
+            return datetime.combine(day, datetime.min.time(), zone(tenant))
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise InvalidInput(
+            f"{name} must be a day (2026-12-07) or a time with its zone (2026-12-07T10:00:00Z)"
+        )
+    return at
 
 
 # steps that routing takes for contacts it routes (offers, accepting them, queueing)
@@ -418,6 +511,7 @@ async def start_outbound(
         raise InvalidInput(
             f"customer {customer.id} was merged into {customer.merged_into_id}: contact them there"
         )
+    await catalog.check_tenant_channel(work, tenant, channel)
     now = utcnow()
     if case is None:
         case, _ = await cases.open_or_join_case(

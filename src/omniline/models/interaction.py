@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from omniline.kit.types import JSONDoc, UTCDateTime
@@ -45,6 +45,8 @@ class Interaction(IdMixin, CreatedMixin, TenantMixin, Base):
         Index("ix_interactions_thread", "tenant_id", "channel", "thread_ref"),
         Index("ix_interactions_routing", "tenant_id", "status", "queue_id"),
         Index("ix_interactions_agent", "tenant_id", "agent_id", "status"),
+        Index("ix_interactions_unrouted", "tenant_id", "unrouted_reason"),
+        Index("ix_interactions_needs_reason", "tenant_id", "needs_reason"),
     )
 
     case_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("cases.id"), index=True)
@@ -86,14 +88,23 @@ class Interaction(IdMixin, CreatedMixin, TenantMixin, Base):
     response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sla_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # escalate from then on
     sla_state: Mapped[str] = mapped_column(String(16), default="")
+    # why routing found no queue for the contact (it waits for a person to place it), or None
+    unrouted_reason: Mapped[str | None] = mapped_column(String(300))
+    # wrapped up without the reason the tenant requires (the wrap-up time ran out): it stays
+    # on its agent's desk until classified, and reports count it
+    needs_reason: Mapped[bool] = mapped_column(Boolean, default=False)
     # never loaded (lazy='raise'): it only tells the unit of work to insert parents first
     case: Mapped[Case] = relationship(lazy="raise")
     customer: Mapped[Customer] = relationship(lazy="raise")
 
 
 class AuthorKind(StrEnum):
+    """Who wrote a message: pages show it, never guess it from the direction."""
+
     CUSTOMER = "customer"
     AGENT = "agent"
+    # a person of the tenant writing down what the customer said (a branch visit, a letter)
+    STAFF = "staff"
     SYSTEM = "system"
     BOT = "bot"
 
@@ -124,6 +135,9 @@ class Message(IdMixin, CreatedMixin, TenantMixin, Base):
     internal: Mapped[bool] = mapped_column(default=False)
     # the provider's message id; unique per tenant and channel, which makes ingest idempotent
     external_id: Mapped[str | None] = mapped_column(String(300))
+    # sha256 of the inbound payload stored under the external id: the same id with another
+    # payload is a conflict, not a duplicate
+    payload_hash: Mapped[str | None] = mapped_column(String(64))
     delivery_status: Mapped[DeliveryStatus] = mapped_column(String(16))
     delivery_error: Mapped[str | None] = mapped_column(Text)
     # how the channel addressed it, when it says more than the customer and the thread

@@ -192,8 +192,17 @@ async def proven_case(work: Work, tenant: Tenant, proof: Proof) -> Case:
 @dataclass(frozen=True)
 class PublicMessage:
     at: datetime
-    from_customer: bool
+    author: AuthorKind  # who wrote it: the customer, staff for them, an agent, a bot
     text: str
+
+    @property
+    def from_customer(self) -> bool:
+        """Written by the customer themselves (staff writing for them is not)."""
+        return self.author == AuthorKind.CUSTOMER
+
+
+# what the customer sees of a case: never internal notes nor the system's own notes
+PUBLIC_AUTHORS = (AuthorKind.CUSTOMER, AuthorKind.STAFF, AuthorKind.AGENT, AuthorKind.BOT)
 
 
 @dataclass(frozen=True)
@@ -216,14 +225,14 @@ async def view(work: Work, tenant: Tenant, case: Case, *, via: str) -> CaseView:
             Interaction.tenant_id == tenant.id,
             Interaction.case_id == case.id,
             Message.internal.is_(False),
-            Message.author_kind.in_((AuthorKind.CUSTOMER, AuthorKind.AGENT, AuthorKind.BOT)),
+            Message.author_kind.in_(PUBLIC_AUTHORS),
         )
         .order_by(Message.created_at, Message.id)
     )
     messages = [
         PublicMessage(
             m.created_at,
-            m.direction == Direction.INBOUND,
+            AuthorKind(m.author_kind),
             plain_text(m.body) if "html" in m.content_type else m.body,
         )
         for m in rows

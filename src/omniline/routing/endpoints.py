@@ -30,6 +30,7 @@ from omniline.routing.schemas import (
     RoutedOut,
     StateIn,
     TransferIn,
+    UnroutedOut,
 )
 
 router = APIRouter(tags=["routing"])
@@ -82,6 +83,17 @@ async def queue_stats(ctx: CtxDep) -> list[QueueStatsOut]:
 async def channel_stats(ctx: CtxDep) -> list[ChannelStatsOut]:
     ctx.access.require(Permission.INTERACTIONS_READ)
     return [ChannelStatsOut.of(s) for s in await service.channel_stats(ctx.work, ctx.tenant)]
+
+
+@router.get(
+    "/tenants/{tenant}/unrouted",
+    response_model=list[UnroutedOut],
+    summary="Contacts no queue can take (a channel no queue serves, a branch visit), with why; "
+    "place one with POST .../interactions/{id}/requeue",
+)
+async def list_unrouted(ctx: CtxDep) -> list[UnroutedOut]:
+    ctx.access.require(Permission.INTERACTIONS_READ)
+    return [UnroutedOut.of(u) for u in await service.unrouted(ctx.work, ctx.tenant)]
 
 
 @router.get(QUEUES + "/{queue_id}", response_model=QueueOut, summary="One queue")

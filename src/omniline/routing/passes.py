@@ -58,7 +58,7 @@ from omniline.routing.steps import (
     transition,
 )
 from omniline.routing.table import RoutingTable
-from omniline.tenants.service import zone
+from omniline.tenants.service import tenant_setting, zone
 
 log = logging.getLogger(__name__)
 S = InteractionStatus
@@ -119,6 +119,13 @@ class _Config:
             if fitting:
                 return min(fitting, key=lambda q: (-q.priority, q.name))
         return min(serving, key=lambda q: (-q.priority, q.name)) if serving else None
+
+    def unrouted_reason(self, row: Interaction) -> str:
+        """Why `queue_for` finds no queue for a contact, in words a supervisor acts on."""
+        off = sorted(q.name for q in self.queues.values() if row.channel in q.channels)
+        if off:
+            return f"the queues of channel '{row.channel}' are switched off: {', '.join(off)}"
+        return f"no queue serves channel '{row.channel}'"
 
 
 def queue_calendar(tenant: Tenant, queue: Queue) -> calendar.Calendar:
@@ -235,7 +242,11 @@ async def _expire_offers(work: Work, config: _Config, now: datetime, result: Pas
 
 
 async def _end_wrap_ups(work: Work, config: _Config, now: datetime) -> None:
+    """The wrap-up time ran out: the agent is free again. A contact the tenant requires a
+    reason for and that has none stays on its agent's desk as needing one (`needs_reason`)."""
+    required = bool(tenant_setting(config.tenant, "wrap_up_reason_required"))
     for row in await repo.wrap_ups_due(work.session, config.tenant.id, now):
+        unclassified = required and row.reason_id is None
         if await transition(
             work.session,
             row,
@@ -243,8 +254,10 @@ async def _end_wrap_ups(work: Work, config: _Config, now: datetime) -> None:
             status=S.WRAPPED_UP,
             wrapped_up_at=now,
             wrap_up_due_at=None,
+            needs_reason=unclassified,
         ):
-            emit_step(work, row, "wrapped_up", S.ENDED, {"auto": True}, now=now)
+            data = {"auto": True, "needs_reason": unclassified}
+            emit_step(work, row, "wrapped_up", S.ENDED, data, now=now)
 
 
 async def _admit(work: Work, config: _Config, now: datetime, result: PassResult) -> None:
@@ -256,9 +269,8 @@ async def _admit(work: Work, config: _Config, now: datetime, result: PassResult)
     sizes = await repo.waiting_counts(session, config.tenant.id)
     facts = await _customer_facts(work, config, fresh, now)
     chains = await repo.reason_chains(session, config.tenant.id, list({r.case_id for r in fresh}))
-    unrouted = [r for r in fresh if config.queue_for(r) is None]
-    for row in unrouted:  # nothing serves the channel: it stays for people to pick up
-        await transition(session, row, (row.status,), admitted_at=now)
+    for row in (r for r in fresh if config.queue_for(r) is None):
+        await _unrouted(work, config, row, now)
     placing: list[tuple[Interaction, dict[str, Any]]] = []
     actions: dict[uuid.UUID, QueueAction] = {}
     for row in fresh:
@@ -302,6 +314,14 @@ async def _admit(work: Work, config: _Config, now: datetime, result: PassResult)
                 await _apply_action(
                     work, config, row, queue, actions[row.id], now, why="closed_or_full"
                 )
+
+
+async def _unrouted(work: Work, config: _Config, row: Interaction, now: datetime) -> None:
+    """No queue can take the contact: it is listed as unrouted, with why, for a supervisor to
+    place (`service.move_waiting`) or a person to handle; never left invisible."""
+    reason = config.unrouted_reason(row)
+    if await transition(work.session, row, (row.status,), admitted_at=now, unrouted_reason=reason):
+        emit_step(work, row, "unrouted", row.status, {"reason": reason}, now=now)
 
 
 @dataclass

@@ -193,6 +193,38 @@ async def unadmitted(session: AsyncSession, tenant_id: uuid.UUID, limit: int) ->
     return list(rows)
 
 
+async def unrouted(session: AsyncSession, tenant_id: uuid.UUID) -> list[tuple[Interaction, int]]:
+    """Contacts no queue could take, with their case numbers, oldest first."""
+    rows = await session.execute(
+        select(Interaction, Case.number)
+        .join(Case, and_(Case.id == Interaction.case_id, Case.tenant_id == tenant_id))
+        .where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.status == S.CREATED,
+            Interaction.unrouted_reason.is_not(None),
+        )
+        .order_by(Interaction.created_at)
+    )
+    return [(row, number) for row, number in rows]
+
+
+async def readmit_unrouted(
+    session: AsyncSession, tenant_id: uuid.UUID, channels: Sequence[str]
+) -> None:
+    """Unrouted contacts of these channels go back to admission (a queue now serves them)."""
+    await session.execute(
+        update(Interaction)
+        .where(
+            Interaction.tenant_id == tenant_id,
+            Interaction.status == S.CREATED,
+            Interaction.unrouted_reason.is_not(None),
+            Interaction.channel.in_(channels),
+        )
+        .values(admitted_at=None, unrouted_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def waiting(session: AsyncSession, tenant_id: uuid.UUID) -> list[Interaction]:
     """Contacts waiting in a queue."""
     rows = await session.scalars(

@@ -8,7 +8,14 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from omniline.models import Agent, Interaction
-from omniline.routing.service import AgentView, ChannelStats, LiveNumbers, Position, QueueStats
+from omniline.routing.service import (
+    AgentView,
+    ChannelStats,
+    LiveNumbers,
+    Position,
+    QueueStats,
+    Unrouted,
+)
 
 Channel = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -335,10 +342,38 @@ class RoutedOut(BaseModel):
     response_clock: str | None
     response_due_at: datetime | None
     sla_state: str
+    unrouted_reason: str | None = None
 
     @classmethod
     def of(cls, row: Interaction) -> "RoutedOut":
         return cls.model_validate(row)
+
+
+class UnroutedOut(BaseModel):
+    """A contact no queue could take: who, on which channel, since when, and why."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    case_number: int
+    customer_id: uuid.UUID
+    channel: str
+    subject: str
+    since: datetime
+    reason: str
+
+    @classmethod
+    def of(cls, u: Unrouted) -> "UnroutedOut":
+        row = u.interaction
+        return cls(
+            id=row.id,
+            case_id=row.case_id,
+            case_number=u.case_number,
+            customer_id=row.customer_id,
+            channel=row.channel,
+            subject=row.subject,
+            since=u.since,
+            reason=row.unrouted_reason or "",
+        )
 
 
 class LiveNumbersOut(BaseModel):

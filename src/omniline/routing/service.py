@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from omniline.channels import catalog
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -31,6 +32,7 @@ from omniline.routing import calendar, engine, presence
 from omniline.routing import repository as repo
 from omniline.routing.passes import (
     REALTIME_CHANNELS,
+    is_written,
     queue_calendar,
     to_agent,
 )
@@ -79,6 +81,10 @@ async def _check_queue_refs(work: Work, tenant: Tenant, fields: dict[str, Any]) 
         engine.Policy(fields["policy"])
     for code in fields.get("reasons") or []:
         await reasons.reason_id_for_code(work, tenant, code)  # a clear 422 for an unknown one
+    if fields.get("channels"):
+        known = await catalog.tenant_channels(work, tenant)
+        for channel in fields["channels"]:
+            catalog.check_channel(known, channel)
 
 
 async def create_queue(work: Work, tenant: Tenant, fields: dict[str, Any]) -> Queue:
@@ -86,8 +92,18 @@ async def create_queue(work: Work, tenant: Tenant, fields: dict[str, Any]) -> Qu
     now = utcnow()
     row = Queue(id=new_id(), tenant_id=tenant.id, created_at=now, updated_at=now, **fields)
     work.session.add(row)
+    await _readmit(work, tenant, row)
     _config_changed(work, tenant, "queue.created", row.id, fields)
     return row
+
+
+async def _readmit(work: Work, tenant: Tenant, queue: Queue) -> None:
+    """A queue that takes contacts again, or new channels: the unrouted contacts it could
+    take go back to admission, which the pass after this change runs."""
+    if queue.active and queue.channels:
+        # the queue row is written at commit, where a taken name is told apart
+        with work.session.no_autoflush:
+            await repo.readmit_unrouted(work.session, tenant.id, list(queue.channels))
 
 
 async def update_queue(work: Work, tenant: Tenant, row: Queue, fields: dict[str, Any]) -> Queue:
@@ -95,6 +111,7 @@ async def update_queue(work: Work, tenant: Tenant, row: Queue, fields: dict[str,
     for key, value in fields.items():
         setattr(row, key, value)
     row.updated_at = utcnow()
+    await _readmit(work, tenant, row)
     _config_changed(work, tenant, "queue.updated", row.id, fields)
     return row
 
@@ -403,11 +420,32 @@ async def _check_can_take(
         raise Conflict(f"the agent has no free capacity for {row.channel} now")
 
 
+@dataclass(frozen=True)
+class Unrouted:
+    """A contact no queue could take, and why."""
+
+    interaction: Interaction
+    case_number: int
+
+    @property
+    def since(self) -> datetime:
+        """When it came in: it has waited for a person since then."""
+        return self.interaction.created_at
+
+
+async def unrouted(work: Work, tenant: Tenant) -> list[Unrouted]:
+    """Contacts accepted that no queue can take, oldest first: a supervisor places them."""
+    return [Unrouted(row, number) for row, number in await repo.unrouted(work.session, tenant.id)]
+
+
 async def move_waiting(
     work: Work, tenant: Tenant, interaction_id: uuid.UUID, queue_id: uuid.UUID
 ) -> Interaction:
-    """A supervisor moves a waiting contact to another queue; it keeps its waiting time."""
+    """A supervisor moves a waiting contact to another queue (it keeps its waiting time), or
+    places an unrouted one in a queue."""
     row = await _locked_interaction(work, tenant, interaction_id)
+    if row.status == S.CREATED and row.unrouted_reason is not None:
+        return await _place_unrouted(work, tenant, row, queue_id)
     if row.status != S.QUEUED:
         raise Conflict(f"only a waiting contact can be moved; this one is {row.status}")
     queue = await get_queue_or_raise(work, tenant, queue_id)
@@ -464,6 +502,22 @@ async def requeue_contacts(work: Work, tenant: Tenant, user_id: uuid.UUID) -> li
         data = {"from_agent_id": user_id, "queue_id": row.queue_id}
         work.audit(tenant.id, "interaction.requeued", "interaction", row.id, data)
     return moved
+
+
+async def _place_unrouted(
+    work: Work, tenant: Tenant, row: Interaction, queue_id: uuid.UUID
+) -> Interaction:
+    """An unrouted contact waits in the queue from now on, as if admitted there."""
+    queue = await get_queue_or_raise(work, tenant, queue_id)
+    now = utcnow()
+    row.status, row.queued_at, row.unrouted_reason = S.QUEUED, now, None
+    _move_into(row, queue)
+    if is_written(row.channel) and queue.first_response_seconds:
+        row.response_clock = "first"
+    data = {"queue": queue.name, "queue_id": queue.id, "priority": row.routing_priority}
+    emit_step(work, row, "queued", S.CREATED, data, now=now)
+    work.audit(tenant.id, "interaction.placed", "interaction", row.id, data)
+    return row
 
 
 # --- position and estimated wait -----------------------------------------------------------

@@ -16,6 +16,7 @@ from omniline.api.deps import WorkDep
 from omniline.auth import service as auth
 from omniline.auth.permissions import Permission
 from omniline.auth.service import TenantAccess
+from omniline.interactions import service as interactions
 from omniline.journal.work import Work
 from omniline.models import ContactReason, Tenant
 from omniline.reasons import service as reasons
@@ -50,6 +51,9 @@ SCRIPT_TEXTS = (
     "Choose where to transfer first", "The customer has no phone number: add one to call them.",
     "The customer has no phone number, and your role may not add one.", "Kind", "Phone",
     "E-mail", "Phone number or e-mail address", "Add",
+    "Queues", "Colleagues", "Needs a reason", "Classify",
+    "The wrap-up time ran out: choose the contact's reason.", "agent", "system",
+    "staff for the customer", "bot",
 )  # fmt: skip
 
 
@@ -95,6 +99,13 @@ async def desk_data(work: Work, access: TenantAccess, language: str) -> dict[str
             for q in await routing.list_queues(work.session, tenant.id)
         ],
         "colleagues": await _colleagues(work, tenant, user.id),
+        # contacts whose wrap-up time ran out without the required reason stay on the desk
+        "needs_reason": [
+            str(row.id)
+            for row in await interactions.list_interactions(
+                work.session, tenant.id, after=None, limit=100, agent_id=user.id, needs_reason=True
+            )
+        ],
         "canned": list(tenant_setting(tenant, "canned_responses") or []),
         "can": {
             "reveal": any(

@@ -1,4 +1,5 @@
-"""The supervisor's wallboard: queues and agents live, changing states, moving waiting contacts.
+"""The supervisor's wallboard: queues and agents live, changing states, moving waiting contacts
+and placing unrouted ones (contacts no queue can take) in a queue.
 
 Like the desk, the page carries its start-up data as JSON and its module uses the public API
 and the tenant's WebSocket; the numbers come from `/queue-stats` and `/agents`, refreshed
@@ -26,6 +27,8 @@ SCRIPT_TEXTS = (
     "No profile", "Channel", "min", "h", "d", "(no subject)", "reason:missed_offer",
     "presence:away", "Their contacts", "Take over", "Re-queue", "no desk open", "why:desk_closed",
     "why:desk_silent", "why:no_desk",
+    "No profile", "Channel", "Contact", "Since", "Reason", "Place in", "Place",
+    "Nothing is unrouted.",
 )  # fmt: skip
 
 

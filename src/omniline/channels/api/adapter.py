@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import httpx
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from omniline.channels.base import (
     AccountConfig,
@@ -53,11 +53,15 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class IdentityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     kind: Annotated[str, Field(min_length=1, max_length=32, examples=["email"])]
     value: Annotated[str, Field(min_length=1, max_length=320, examples=["ada@example.com"])]
 
 
 class AttachmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: Annotated[str, Field(min_length=1, max_length=255)]
     # shown to agents as a link: only web addresses, never javascript: or data: ones
     url: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^(?i:https?)://\S+$")]
@@ -66,12 +70,17 @@ class AttachmentIn(BaseModel):
 
 
 class SenderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: Annotated[str, Field(max_length=200)] = ""
     identities: Annotated[list[IdentityIn], Field(min_length=1, max_length=20)]
 
 
 class InboundPayload(BaseModel):
     """One inbound contact message from a form, an app, a branch office or any system."""
+
+    # a misspelt field would otherwise be dropped without a word
+    model_config = ConfigDict(extra="forbid")
 
     channel: Annotated[str, Field(pattern=CHANNEL_NAME, examples=["webform"])]
     external_id: Annotated[str, Field(min_length=1, max_length=300)]

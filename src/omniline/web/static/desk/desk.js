@@ -6,6 +6,11 @@ import { el, say, serverNow, tenantApi } from "../staff/common.js";
 import { callbackCall, callbackForm, summaryForm } from "./move.js";
 
 const MINE = new Set(["active", "held", "ended"]);
+// a contact stays on its agent's desk while it is theirs: in hand, wrapping up, or wrapped up
+// by the timer without the reason the tenant requires
+const isMine = (row) => MINE.has(row.status) || (row.status === "wrapped_up" && row.needs_reason);
+// who wrote a message, as the desk names them
+const AUTHORS = { customer: "customer", staff: "staff for the customer", system: "system", bot: "bot" };
 
 // One project's desk inside `root` (its parts are marked with data-part). On the desk of
 // several projects, `hooks` gives the offers box all projects share, a label for this
@@ -113,7 +118,7 @@ export function startDesk(root, data, hooks = {}) {
     }
     if (row.status === "offered" && row.agent_id === ME) showOffer(row);
     else dropOffer(id);
-    if (row.agent_id === ME && MINE.has(row.status)) {
+    if (row.agent_id === ME && isMine(row)) {
       if (!convs.has(id)) openConversation(row);
       else updateConversation(convs.get(id), row);
       if (focus) {
@@ -205,6 +210,7 @@ export function startDesk(root, data, hooks = {}) {
         el("div", { class: "row actions" },
           el("button", { type: "button", class: "secondary end", text: T("End contact"), onclick: () => step(row.id, "ended") }),
           el("span", { class: "wrap" },
+            el("strong", { class: "needs-reason tag", hidden: true, title: T("The wrap-up time ran out: choose the contact's reason."), text: T("Needs a reason") }),
             reasonSelect,
             el("label", {}, el("input", { type: "checkbox", name: "resolved" }), " ", T("Resolved")),
             el("button", { type: "button", class: "wrapup", text: T("Wrap up"), onclick: () => wrapUp(row.id) }),
@@ -270,10 +276,15 @@ export function startDesk(root, data, hooks = {}) {
     const node = conv.node;
     node.querySelector(".title").textContent =
       `${row.subject || row.channel} · ${row.channel} · ${T(`status:${row.status}`)}`;
-    const ended = row.status === "ended";
+    const ended = row.status === "ended" || row.needs_reason;
     node.querySelector(".reply").hidden = ended;
     node.querySelector(".end").hidden = ended;
     node.querySelector(".wrap").hidden = !ended;
+    node.querySelector(".needs-reason").hidden = !row.needs_reason;
+    node.querySelector("input[name=resolved]").parentElement.hidden = Boolean(row.needs_reason);
+    node.querySelector("button.wrapup").textContent = row.needs_reason ? T("Classify") : T("Wrap up");
+    conv.tab.classList.toggle("needs-reason", Boolean(row.needs_reason));
+    if (ended) suggestReason(conv);
     clearInterval(conv.wrapTimer);
     if (ended && row.wrap_up_due_at) {
       const due = Date.parse(row.wrap_up_due_at);
@@ -287,11 +298,31 @@ export function startDesk(root, data, hooks = {}) {
     }
   }
 
+  // the reason is pre-filled from the case's (a chat's topic becomes its case's reason)
+  async function suggestReason(conv) {
+    const select = conv.node.querySelector("select[name=reason]");
+    if (select.value || conv.suggested) return;
+    conv.suggested = true;
+    try {
+      const found = await api("GET", `/cases/${conv.row.case_id}`);
+      const reason = data.reasons.find((r) => r.id === found.reason_id);
+      if (reason && !select.value) select.value = reason.code;
+    } catch {
+      // no suggestion: the agent chooses
+    }
+  }
+
+  function author(m) {
+    if (m.internal) return T("internal");
+    if (m.author_kind === "agent") return m.author_id === ME ? T("you") : T("agent");
+    return T(AUTHORS[m.author_kind] || m.author_kind);
+  }
+
   async function loadMessages(conv) {
     const page = await api("GET", `/interactions/${conv.row.id}/messages?limit=200`);
     const list = conv.node.querySelector(".messages");
     list.replaceChildren(...page.items.map((m) => {
-      const who = m.internal ? T("internal") : m.direction === "inbound" ? T("customer") : T("you");
+      const who = author(m);
       return el("li", { class: `message ${m.direction}${m.internal ? " internal" : ""}`, "data-message": m.id },
         el("span", { class: "who muted", text: `${who} · ${new Date(m.created_at).toLocaleTimeString()}` }),
         ...delivery(m),
@@ -387,7 +418,7 @@ export function startDesk(root, data, hooks = {}) {
           if (!open && !body.childElementCount) {
             const messages = await api("GET", `/interactions/${i.id}/messages?limit=50`);
             body.replaceChildren(...messages.items.map((m) =>
-              el("li", { class: m.internal ? "internal" : m.direction, text: m.body })));
+              el("li", { class: m.internal ? "internal" : m.direction, text: `${author(m)}: ${m.body}` })));
           }
         },
       });
@@ -479,7 +510,7 @@ export function startDesk(root, data, hooks = {}) {
     const conv = convs.get(id);
     try {
       const row = await api("POST", `/interactions/${id}/steps`, { step: name, ...extra });
-      if (row.status === "wrapped_up") closeConversation(id);
+      if (row.status === "wrapped_up" && !row.needs_reason) closeConversation(id);
       else updateConversation(conv, row);
     } catch (error) {
       say(conv.node.querySelector('[role="status"]'), error.message);
@@ -491,6 +522,7 @@ export function startDesk(root, data, hooks = {}) {
     const reason = conv.node.querySelector("select[name=reason]").value;
     const status = conv.node.querySelector('[role="status"]');
     if (!reason) return say(status, T("Choose a reason first"));
+    if (conv.row.needs_reason) return classify(id, reason);
     if (conv.node.querySelector("input[name=resolved]").checked) {
       try {
         await api("PATCH", `/cases/${conv.row.case_id}`, { status: "resolved" });
@@ -499,6 +531,16 @@ export function startDesk(root, data, hooks = {}) {
       }
     }
     await step(id, "wrapped_up", { reason_code: reason });
+  }
+
+  async function classify(id, reason) {
+    const conv = convs.get(id);
+    try {
+      await api("POST", `/interactions/${id}/classify`, { reason_code: reason });
+      closeConversation(id);
+    } catch (error) {
+      say(conv.node.querySelector('[role="status"]'), error.message);
+    }
   }
 
   async function continueBy(id, channel) {
@@ -604,6 +646,7 @@ export function startDesk(root, data, hooks = {}) {
     });
   }
 
+  for (const id of data.needs_reason || []) refresh(id);
   connect();
   return {
     tenant: data.tenant,

@@ -187,13 +187,44 @@ function waitingItem(queue, w) {
     }));
 }
 
+// contacts no queue can take (a channel no queue serves, a branch visit): who, where, since
+// when and why, each with a way to place it in a queue
+function renderUnrouted(rows) {
+  const table = document.getElementById("unrouted");
+  header(table, ["Contact", "Channel", "Since", "Reason", "Place in"]);
+  if (!rows.length) {
+    return table.tBodies[0].replaceChildren(el("tr", {}, el("td", { colspan: "5", class: "muted", text: T("Nothing is unrouted.") })));
+  }
+  table.tBodies[0].replaceChildren(...rows.map((u) => {
+    const target = el("select", { "aria-label": `${T("Place in")}: #${u.case_number}` },
+      ...data.queues.map((q) => el("option", { value: q.id, text: q.name })));
+    return el("tr", { "data-interaction": u.id },
+      el("th", { scope: "row", text: `#${u.case_number} ${u.subject || ""}`.trim() }),
+      el("td", { text: u.channel }),
+      el("td", { text: new Date(u.since).toLocaleString() }),
+      el("td", { class: "reason", text: u.reason }),
+      el("td", {}, target, " ", el("button", {
+        type: "button", class: "secondary", text: T("Place"), disabled: data.queues.length ? null : "",
+        onclick: async () => {
+          try {
+            await api("POST", `/interactions/${u.id}/requeue`, { queue_id: target.value });
+            refreshSoon();
+          } catch (error) {
+            document.getElementById("connection").textContent = error.message;
+          }
+        },
+      })));
+  }));
+}
+
 async function refresh() {
   pending = null;
-  const [stats, channels, agents] = await Promise.all([
-    api("GET", "/queue-stats"), api("GET", "/channel-stats"), api("GET", "/agents")]);
+  const [stats, channels, agents, unrouted] = await Promise.all([
+    api("GET", "/queue-stats"), api("GET", "/channel-stats"), api("GET", "/agents"), api("GET", "/unrouted")]);
   holdLongest(stats, channels);
   renderQueues(stats);
   renderChannels(channels);
+  renderUnrouted(unrouted);
   renderAgents(agents);
   await renderWaiting(stats);
   document.getElementById("updated").textContent = `${T("Updated")} ${new Date().toLocaleTimeString()}`;
