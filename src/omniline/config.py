@@ -1,6 +1,7 @@
 """One Settings class; every value can be set by an OMNILINE_* environment variable."""
 
-from functools import cached_property
+import ipaddress
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -10,6 +11,24 @@ DEFAULT_SECRET = "dev-only-secret-change-me"
 
 class InsecureSettings(RuntimeError):
     """Raised when a non-dev installation would run with default secrets."""
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated addresses or networks ("10.0.0.5, 10.1.0.0/16")."""
+    networks = []
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError as exc:
+            raise InsecureSettings(
+                f"OMNILINE_TRUSTED_PROXIES: '{entry}' is not an address or network "
+                "(write them comma-separated, like '10.0.0.5, 10.1.0.0/16')"
+            ) from exc
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -29,6 +48,15 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 25_000_000  # file uploads (article import: zips up to 20 MB)
     # the address customers reach this installation at (links sent to them); else the request's
     public_url: str | None = None
+    # reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or
+    # networks, comma-separated ("10.0.0.5, 10.1.0.0/16"); none by default, so that nobody
+    # can claim another client address (rate limits count addresses)
+    trusted_proxies: str = ""
+
+    @property
+    def proxy_networks(self) -> tuple[IPNetwork, ...]:
+        """The trusted proxies as networks; a clear error names a bad entry."""
+        return parse_networks(self.trusted_proxies)
 
     @cached_property
     def db_url(self) -> str:
@@ -38,7 +66,8 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'omniline.db'}"
 
     def check_secure(self) -> None:
-        """Refuse default secrets outside dev mode."""
+        """Refuse default secrets outside dev mode, and proxies that are not addresses."""
+        _ = self.proxy_networks
         if not self.dev and self.secret_key == DEFAULT_SECRET:
             raise InsecureSettings(
                 "OMNILINE_SECRET_KEY is the built-in default. Set it to a long random value "

@@ -6,7 +6,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from omniline.auth.cache import TokenAccessCache
+from omniline.auth.cache import TokenAccessCache, epoch_for
 from omniline.channels.defaults import default_registry
 from omniline.channels.registry import ChannelRegistry
 from omniline.config import Settings
@@ -46,6 +46,7 @@ class Runtime:
         channels = channels or default_registry()
         worker = Worker(sessions, {}, poll_seconds=settings.worker_poll_seconds)
         runtime = cls(settings, engine, sessions, bus, Hub(sessions), channels, worker)
+        runtime.token_cache = TokenAccessCache(epoch=epoch_for(settings.redis_url))
         runtime.router = Router(partial(runtime.work, route=False))
         handlers = job_handlers(sessions, runtime.work, channels)
         handlers[TICK_JOB] = runtime.router.tick
@@ -79,4 +80,5 @@ class Runtime:
         await self.router.stop()
         await self.worker.stop()
         await self.bus.close()
+        await self.token_cache.epoch.close()
         await self.engine.dispose()

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
-from omniline.api.deps import CtxDep, TenantRef
+from omniline.api.deps import CtxDep, TenantRef, client_ip
 from omniline.auth.permissions import Permission
 from omniline.auth.service import TenantAccess
 from omniline.interactions import service as interactions
@@ -113,7 +113,7 @@ class _Sender:
 
 async def _access(runtime: "Runtime", websocket: WebSocket, tenant: str) -> TenantAccess:
     token = _token(websocket)
-    ip = websocket.client.host if websocket.client else None
+    ip = client_ip(websocket)
     return await service.access_stream(runtime.sessions, token, tenant, ip)
 
 

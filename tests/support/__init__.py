@@ -1,0 +1,1 @@
+"""Helpers the tests share: factories built on the services and the public API."""
