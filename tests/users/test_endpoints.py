@@ -5,13 +5,13 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from argon2 import PasswordHasher
 
 from omniline.auth import secrets
 from omniline.kit.clock import set_clock, utcnow
 from omniline.runtime import Runtime
 from omniline.users.service import create_user
 from tests.conftest import PASSWORD, World
+from tests.support.hashing import CountingHasher
 from tests.support.people import API, bearer, invite, join, log_in, session_of
 
 ACME = f"{API}/tenants/acme"
@@ -88,7 +88,7 @@ async def test_adding_an_address_costs_one_hash_either_way(
 ) -> None:
     """The first password is hashed for an existing address too (and thrown away), so the
     time of the answer does not tell either."""
-    counting = _CountingHasher()
+    counting = CountingHasher()
     saved, secrets._hasher = secrets._hasher, counting
     try:
         for email in ("admin@globex.test", "another-new@acme.test"):
@@ -98,23 +98,6 @@ async def test_adding_an_address_costs_one_hash_either_way(
             assert counting.hashed == 1, email
     finally:
         secrets._hasher = saved
-
-
-class _CountingHasher(PasswordHasher):
-    """argon2 with the tests' low cost, counting its work."""
-
-    def __init__(self) -> None:
-        super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
-        self.hashed = 0
-        self.verified = 0
-
-    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
-        self.hashed += 1
-        return super().hash(password, salt=salt)
-
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
-        self.verified += 1
-        return super().verify(hash, password)
 
 
 async def test_an_existing_person_joins_by_accepting_with_the_code(

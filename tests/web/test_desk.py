@@ -9,8 +9,8 @@ import httpx
 from omniline.runtime import Runtime
 from omniline.users.service import add_membership
 from tests.conftest import PASSWORD, World
-from tests.support.people import page_log_in
 from tests.interactions.test_endpoints import inbound
+from tests.support.people import page_log_in
 
 API = "/api/v1/tenants/acme"
 

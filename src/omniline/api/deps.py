@@ -43,10 +43,11 @@ def client_ip(request: HTTPConnection) -> str | None:
     if peer is None or not _trusted(peer, networks):
         return peer
     chain = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
-    for address in reversed([a for a in chain if a]):
+    chain = [a for a in chain if a]
+    for address in reversed(chain):
         if not _trusted(address, networks):
             return address
-    return peer
+    return chain[0] if chain else peer  # only proxies: the farthest is the best we know
 
 
 def is_https(request: HTTPConnection) -> bool:
