@@ -57,6 +57,7 @@ async def logout(request: Request, response: Response, work: WorkDep, who: Princ
     token = auth.removeprefix("Bearer ").strip() or request.cookies.get("omniline_session", "")
     await service.logout(work.session, token)
     await work.commit()
+    await get_runtime(request).token_cache.revoked()  # its open sockets close
     response.delete_cookie("omniline_session")
 
 

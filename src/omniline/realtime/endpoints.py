@@ -199,7 +199,8 @@ async def _serve(
 ) -> None:
     """Send live events and answer commands until the client leaves or falls behind."""
     reader = asyncio.create_task(_read_commands(runtime, websocket, sender, tenant))
-    writer = asyncio.create_task(_write(websocket, stream, sender))
+    guard = _Guard(runtime, websocket, tenant, await runtime.token_cache.epoch.current())
+    writer = asyncio.create_task(_write(websocket, stream, sender, guard))
     relay = asyncio.create_task(_relay_typing(listening, sender))
     done, pending = await asyncio.wait({reader, writer, relay}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
@@ -284,13 +285,39 @@ def _frame(message: "MutableMapping[str, Any]") -> dict[str, Any]:
     return frame
 
 
-async def _write(websocket: WebSocket, stream: Stream, sender: _Sender) -> None:
+class _Guard:
+    """Ends a stream whose caller lost access (a session or token revoked, a member removed):
+    before anything is sent, a changed revocation epoch means checking the access again."""
+
+    def __init__(self, runtime: "Runtime", websocket: WebSocket, tenant: str, epoch: int) -> None:
+        self.runtime = runtime
+        self.websocket = websocket
+        self.tenant = tenant
+        self.epoch = epoch
+
+    async def allows(self) -> bool:
+        """Whether the caller may still be sent events (the socket is closed if not)."""
+        now = await self.runtime.token_cache.epoch.current()
+        if now == self.epoch:
+            return True
+        try:
+            await _access(self.runtime, self.websocket, self.tenant)
+        except DomainError as exc:
+            await self.websocket.close(_close_code(exc), _reason(exc.message))
+            return False
+        self.epoch = now
+        return True
+
+
+async def _write(websocket: WebSocket, stream: Stream, sender: _Sender, guard: _Guard) -> None:
     while True:
         try:
             events = await stream.next(HEARTBEAT_SECONDS)
         except Overflowed as exc:
             await sender.send({"type": "resync", "last_event_id": stream.last})
             await websocket.close(CLOSE_RESYNC, _reason(f"{exc}: resume with last_event_id"))
+            return
+        if not await guard.allows():
             return
         if events is None:
             await sender.send({"type": "ping"})

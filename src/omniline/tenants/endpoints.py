@@ -78,10 +78,13 @@ async def add_member(body: MemberIn, ctx: CtxDep) -> InvitationCreated:
 
 
 @router.patch("/tenants/{tenant}/members/{user_id}", response_model=MemberOut)
-async def change_member(user_id: IdPath, body: MemberPatch, ctx: CtxDep) -> MemberOut:
+async def change_member(
+    user_id: IdPath, body: MemberPatch, ctx: CtxDep, request: Request
+) -> MemberOut:
     """Give a member another role (only roles whose rights the caller holds)."""
     user, role = await users.change_role(ctx.work, ctx.access, user_id, body.role)
     await ctx.work.commit()
+    await get_runtime(request).token_cache.revoked()  # open event streams check again
     return MemberOut(user_id=user.id, email=user.email, name=user.name, role=role.name)
 
 

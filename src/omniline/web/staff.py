@@ -195,6 +195,7 @@ async def logout(request: Request, work: WorkDep) -> Response:
     if token:
         await auth.logout(work.session, token)
         await work.commit()
+        await get_runtime(request).token_cache.revoked()  # its open sockets close
     response = RedirectResponse("/login", 303)
     response.delete_cookie(SESSION_COOKIE)
     return response
