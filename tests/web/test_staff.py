@@ -104,3 +104,30 @@ async def test_the_session_cookie_is_secure_over_https(
     )
     assert "; secure" in behind.headers["set-cookie"].lower()
     client.cookies.clear()
+
+
+async def test_an_invited_person_joins_on_the_projects_page(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    invited = await client.post(
+        "/api/v1/tenants/acme/members",
+        json={"email": "admin@globex.test", "role": "agent"},
+        headers=world.auth("admin"),
+    )
+    invitation, code = invited.json()["id"], invited.json()["code"]
+    await page_log_in(client, "admin@globex.test", PASSWORD)
+    page = await client.get("/desk")
+    assert f"/desk/invitations/{invitation}/accept" in page.text
+    token = re.search(r'name="token" value="([^"]+)"', page.text)
+    assert token
+    accept = f"/desk/invitations/{invitation}/accept"
+    forged = await client.post(accept, data={"code": code})
+    assert forged.status_code == 400
+    wrong = await client.post(accept, data={"code": "oli_nope", "token": token.group(1)})
+    assert wrong.status_code == 403
+    done = await client.post(accept, data={"code": code, "token": token.group(1)})
+    assert done.status_code == 303
+    projects = await client.get("/desk")
+    assert 'href="/t/acme/desk"' in projects.text
+    assert "/desk/invitations/" not in projects.text
+    client.cookies.clear()

@@ -7,6 +7,7 @@ does. Forms also carry a token bound to the login session.
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -22,6 +23,7 @@ from omniline.auth.permissions import Permission
 from omniline.auth.service import Principal, TenantAccess
 from omniline.journal.work import Work
 from omniline.kit.errors import DomainError, TooManyRequests, Unauthorized
+from omniline.users import service as users
 from omniline.web import i18n
 from omniline.web.templating import check_form_token, form_token, render
 
@@ -77,8 +79,7 @@ class StaffPage:
         return staff_form_token(self.request)
 
     def check_token(self, given: str) -> None:
-        if not check_form_token(_secret(self.request), _scope(self.request), given):
-            raise DomainError("the form has expired: reload the page and send it again")
+        _check_staff_token(self.request, given)
 
     def can(self, permission: Permission) -> bool:
         return self.access.can(permission)
@@ -206,14 +207,54 @@ async def tenants(request: Request, work: WorkDep, person: PersonDep) -> HTMLRes
     """The tenants (projects) the person works on."""
     language = i18n.pick_language(request, "en")
     held = await auth.tenants_of(work.session, person)
+    assert person.user is not None
     return render(
         request,
         "staff/tenants.html",
         language,
         person=person.user,
         held=held,
+        invitations=await users.my_invitations(work, person.user),
         form_token=staff_form_token(request),
     )
+
+
+def _check_staff_token(request: Request, given: str) -> None:
+    if not check_form_token(_secret(request), _scope(request), given):
+        raise DomainError("the form has expired: reload the page and send it again")
+
+
+@router.post("/desk/invitations/{invitation_id}/accept", response_model=None)
+async def accept_invitation(
+    invitation_id: uuid.UUID,
+    request: Request,
+    work: WorkDep,
+    person: PersonDep,
+    code: Annotated[str, Form(max_length=200)] = "",
+    token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Join a project with the code its administrator gave."""
+    _check_staff_token(request, token)
+    assert person.user is not None
+    await users.accept_invitation(work, person.user, invitation_id, code)
+    await work.commit()
+    return RedirectResponse("/desk", 303)
+
+
+@router.post("/desk/invitations/{invitation_id}/decline", response_model=None)
+async def decline_invitation(
+    invitation_id: uuid.UUID,
+    request: Request,
+    work: WorkDep,
+    person: PersonDep,
+    token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Say no to a project's invitation."""
+    _check_staff_token(request, token)
+    assert person.user is not None
+    await users.decline_invitation(work, person.user, invitation_id)
+    await work.commit()
+    return RedirectResponse("/desk", 303)
 
 
 def login_redirect(request: Request) -> Response:
