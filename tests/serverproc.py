@@ -60,6 +60,7 @@ def running_server(env: dict[str, str], port: int | None = None) -> Iterator[str
             "--port",
             str(port),
             "--no-access-log",
+            "--no-proxy-headers",  # as `omniline serve`: OMNILINE_TRUSTED_PROXIES decides
             "--log-level",
             "warning",
         ],

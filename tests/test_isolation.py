@@ -8,6 +8,7 @@ new endpoints cannot skip it.
 
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,7 +19,14 @@ from omniline.app import API_ROUTERS
 from omniline.files import service as files
 from omniline.kit.clock import utcnow
 from omniline.knowledge import articles
-from omniline.models import Callback, CallbackState, CustomerIdentity
+from omniline.models import (
+    Callback,
+    CallbackState,
+    CustomerIdentity,
+    Invitation,
+    InvitationState,
+    Role,
+)
 from omniline.reasons import service as reasons
 from omniline.routing import service as routing
 from omniline.runtime import Runtime
@@ -68,10 +76,24 @@ async def _objects(
         state=CallbackState.SCHEDULED,
     )
     work.session.add(callback)
+    role = await work.session.scalar(
+        select(Role).where(Role.tenant_id == tenant.id, Role.name == "agent")
+    )
+    assert role is not None
+    invitation = Invitation(
+        tenant_id=tenant.id,
+        email=f"{uuid.uuid4().hex[:8]}@x.test",
+        role_id=role.id,
+        code_hash=uuid.uuid4().hex,
+        state=InvitationState.PENDING,
+        expires_at=utcnow() + timedelta(days=1),
+    )
+    work.session.add(invitation)
     await work.commit()
     await work.session.close()
     return {
         "callback_id": str(callback.id),
+        "invitation_id": str(invitation.id),
         "customer_id": landed["customer_id"],
         "case_id": landed["case_id"],
         # a number is only unique in its tenant: the walk's other tenant has no case yet

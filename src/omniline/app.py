@@ -42,6 +42,7 @@ from omniline.reasons.endpoints import router as reasons_router
 from omniline.routing.endpoints import router as routing_router
 from omniline.runtime import Runtime
 from omniline.tenants.endpoints import router as tenants_router
+from omniline.users.endpoints import router as users_router
 from omniline.web import errors as page_errors
 from omniline.web.demo_site import router as demo_site_pages
 from omniline.web.desk import router as desk_pages
@@ -54,6 +55,7 @@ from omniline.web.wallboard import router as wallboard_pages
 API_ROUTERS: list[APIRouter] = [
     auth_router,
     tenants_router,
+    users_router,
     inbound_router,
     customers_router,
     cases_router,

@@ -1,7 +1,8 @@
 """One Settings class; every value can be set by an OMNILINE_* environment variable."""
 
+import ipaddress
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from pydantic import field_validator
@@ -15,6 +16,24 @@ DEFAULT_SECRET = "dev-only-secret-change-me"
 
 class InsecureSettings(RuntimeError):
     """Raised when a non-dev installation would run with default secrets."""
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated addresses or networks ("10.0.0.5, 10.1.0.0/16")."""
+    networks = []
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError as exc:
+            raise InsecureSettings(
+                f"OMNILINE_TRUSTED_PROXIES: '{entry}' is not an address or network "
+                "(write them comma-separated, like '10.0.0.5, 10.1.0.0/16')"
+            ) from exc
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -54,6 +73,16 @@ class Settings(BaseSettings):
         """The egress policy the settings describe."""
         return EgressPolicy.parse(self.egress_allow)
 
+    # reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or
+    # networks, comma-separated ("10.0.0.5, 10.1.0.0/16"); none by default, so that nobody
+    # can claim another client address (rate limits count addresses)
+    trusted_proxies: str = ""
+
+    @property
+    def proxy_networks(self) -> tuple[IPNetwork, ...]:
+        """The trusted proxies as networks; a clear error names a bad entry."""
+        return parse_networks(self.trusted_proxies)
+
     @cached_property
     def db_url(self) -> str:
         """The database URL: the given one, or SQLite in the data folder."""
@@ -62,7 +91,9 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'omniline.db'}"
 
     def check_secure(self) -> None:
-        """Refuse default secrets outside dev mode, and an audit key too short to be secret."""
+        """Refuse default secrets outside dev mode, an audit key too short to be secret, and
+        proxies that are not addresses."""
+        _ = self.proxy_networks
         if self.audit_key is not None and len(self.audit_key) < 32:
             raise InsecureSettings(
                 "OMNILINE_AUDIT_KEY is too short: use at least 32 random characters "

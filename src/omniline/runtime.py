@@ -7,7 +7,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from omniline.audit.keys import load_audit_key
-from omniline.auth.cache import TokenAccessCache
+from omniline.auth.cache import TokenAccessCache, epoch_for
 from omniline.channels.defaults import default_registry
 from omniline.channels.registry import ChannelRegistry
 from omniline.config import Settings
@@ -50,6 +50,7 @@ class Runtime:
         worker = Worker(sessions, {}, poll_seconds=settings.worker_poll_seconds)
         key = load_audit_key(settings)
         runtime = cls(settings, engine, sessions, bus, Hub(sessions), channels, worker, key)
+        runtime.token_cache = TokenAccessCache(epoch=epoch_for(settings.redis_url))
         runtime.router = Router(partial(runtime.work, route=False))
         handlers = job_handlers(sessions, runtime.work, channels)
         handlers[TICK_JOB] = runtime.router.tick
@@ -84,4 +85,5 @@ class Runtime:
         await self.router.stop()
         await self.worker.stop()
         await self.bus.close()
+        await self.token_cache.epoch.close()
         await self.engine.dispose()

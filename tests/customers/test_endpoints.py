@@ -286,6 +286,36 @@ async def test_filters_by_name_and_normalised_identity(
         assert response.status_code == 422
 
 
+async def test_the_identity_filter_needs_the_right_to_read_what_it_reveals(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Finding a customer by e-mail or phone tells who has that address or number: a
+    caller who may not read e-mail addresses (or phones) may not search by them either."""
+    await create_customer(client, world, **FULL)
+
+    async def token(*scopes: str) -> dict[str, str]:
+        made = await client.post(
+            "/api/v1/tenants/acme/tokens", json={"name": "t", "scopes": list(scopes)},
+            headers=world.auth("admin"),
+        )  # fmt: skip
+        return {"Authorization": f"Bearer {made.json()['token']}"}
+
+    masked = await token("customers.read")
+    emails = await token("customers.read", "pii.email.read")
+    cases = [
+        (masked, "email:ada@example.com", 403),
+        (masked, f"phone:{PHONE}", 403),
+        (masked, "telegram:@ada_l", 200),
+        (emails, "email:ada@example.com", 200),
+        (emails, f"phone:{PHONE}", 403),
+    ]
+    for headers, identity, status in cases:
+        response = await client.get(BASE, params={"identity": identity}, headers=headers)
+        assert response.status_code == status, (identity, response.text)
+    refused = await client.get(BASE, params={"identity": f"phone:{PHONE}"}, headers=emails)
+    assert "pii.phone.read" in refused.json()["error"]["message"]
+
+
 async def test_other_tenants_cannot_see_customers(client: httpx.AsyncClient, world: World) -> None:
     created = await create_customer(client, world, **FULL)
     acme_id = created["id"]

@@ -128,6 +128,22 @@ async def test_a_client_that_falls_behind_is_told_to_resync(
     assert closed.value.rcvd.code == endpoints.CLOSE_RESYNC
 
 
+async def test_a_revoked_session_gets_no_more_events(
+    client: httpx.AsyncClient, world: World, server: Server
+) -> None:
+    """A socket outlives nothing it was opened with: after its session is closed (as after
+    a password change, a deactivation or a removal), the next event closes it instead."""
+    async with connect(server.ws(token=world.tokens["agent"])) as ws:
+        assert (await receive(ws))["type"] == "snapshot"
+        out = await client.post("/api/v1/auth/logout", headers=world.auth("agent"))
+        assert out.status_code == 204
+        await post(client, world, "after-logout")
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(ws)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == endpoints.CLOSE_UNAUTHORIZED
+
+
 async def test_heartbeat_when_nothing_happens(
     world: World, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,7 @@ import httpx
 from omniline.runtime import Runtime
 from omniline.users.service import create_user
 from tests.conftest import PASSWORD, World
+from tests.support.people import bearer, join
 
 
 async def test_only_superusers_create_tenants(
@@ -73,17 +74,10 @@ async def test_custom_role_with_field_level_rights(client: httpx.AsyncClient, wo
         "/api/v1/tenants/acme/roles", json=role, headers=world.auth("admin")
     )
     assert created.status_code == 201, created.text
-    member = {"email": "clerk@acme.test", "role": "branch-clerk", "password": PASSWORD}
-    added = await client.post(
-        "/api/v1/tenants/acme/members", json=member, headers=world.auth("admin")
+    token = await join(
+        client, world.auth("admin"), "acme", "clerk@acme.test", "branch-clerk", PASSWORD
     )
-    assert added.status_code == 201
-    login = await client.post(
-        "/api/v1/auth/login", json={"email": "clerk@acme.test", "password": PASSWORD}
-    )
-    me = await client.get(
-        "/api/v1/me", headers={"Authorization": f"Bearer {login.json()['token']}"}
-    )
+    me = await client.get("/api/v1/me", headers=bearer(token))
     [membership] = me.json()["tenants"]
     assert membership["role"] == "branch-clerk"
     assert membership["permissions"] == ["customers.read", "pii.phone.read"]

@@ -12,13 +12,13 @@ from omniline.runtime import Runtime
 from omniline.users.service import add_membership
 from tests.conftest import PASSWORD, World
 from tests.interactions.test_endpoints import inbound
+from tests.support.people import page_log_in
 
 API = "/api/v1/tenants/acme"
 
 
 async def log_in(client: httpx.AsyncClient, email: str) -> None:
-    client.cookies.clear()
-    done = await client.post("/login", data={"email": email, "password": PASSWORD})
+    done = await page_log_in(client, email, PASSWORD)
     assert done.status_code == 303
 
 

@@ -14,6 +14,7 @@ import httpx
 from omniline.runtime import Runtime
 from omniline.web.templating import form_token
 from tests.conftest import PASSWORD, World
+from tests.support.people import page_log_in
 
 API = "/api/v1/tenants/acme"
 KB = "/t/acme/knowledge"
@@ -27,9 +28,8 @@ def token_of(page: str) -> str:
 
 
 async def log_in(client: httpx.AsyncClient, who: str) -> None:
-    client.cookies.clear()
     email = "admin@globex.test" if who == "other_admin" else f"{who}@acme.test"
-    done = await client.post("/login", data={"email": email, "password": PASSWORD})
+    done = await page_log_in(client, email, PASSWORD)
     assert done.status_code == 303, done.text
 
 

@@ -5,7 +5,15 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
-from omniline.api.deps import CtxDep, IdPath, PrincipalDep, WorkDep, client_ip, get_runtime
+from omniline.api.deps import (
+    CtxDep,
+    IdPath,
+    PrincipalDep,
+    WorkDep,
+    client_ip,
+    get_runtime,
+    set_session_cookie,
+)
 from omniline.auth import service
 from omniline.auth.permissions import DEFAULT_TOKEN_SCOPES, Permission, parse_permissions
 from omniline.auth.schemas import (
@@ -17,7 +25,7 @@ from omniline.auth.schemas import (
     TokenIn,
     TokenOut,
 )
-from omniline.journal.actor import Actor, ActorType
+from omniline.kit.errors import Unauthorized
 from omniline.models import ApiToken
 
 router = APIRouter(tags=["auth"])
@@ -25,18 +33,21 @@ router = APIRouter(tags=["auth"])
 
 @router.post("/auth/login", response_model=LoginOut)
 async def login(body: LoginIn, request: Request, response: Response, work: WorkDep) -> LoginOut:
-    """Exchange e-mail and password for a session token (also set as an HttpOnly cookie)."""
-    hours = get_runtime(request).settings.session_ttl_hours
-    token, user = await service.login(
-        work.session, body.email, body.password, ttl=timedelta(hours=hours), ip=client_ip(request)
-    )
-    work.actor = Actor(ActorType.USER, user.id, client_ip(request))
-    work.audit(None, "user.logged_in", "user", user.id)
+    """Exchange e-mail and password for a session token (also set as an HttpOnly cookie).
+
+    Failed logins are audited and throttled per account and per address (429 with
+    Retry-After while a client must wait)."""
+    settings = get_runtime(request).settings
+    attempt = service.LoginAttempt(body.email, body.password, client_ip(request))
+    ttl = timedelta(hours=settings.session_ttl_hours)
+    try:
+        token, user = await service.login(work, attempt, ttl=ttl, secret=settings.secret_key)
+    except Unauthorized:
+        await work.commit()  # the failure is counted and audited
+        raise
     await work.commit()
-    response.set_cookie(
-        "omniline_session", token, max_age=hours * 3600, httponly=True, samesite="strict"
-    )
-    return LoginOut(token=token, user_id=user.id, expires_in=hours * 3600)
+    set_session_cookie(request, response, token)
+    return LoginOut(token=token, user_id=user.id, expires_in=settings.session_ttl_hours * 3600)
 
 
 @router.post("/auth/logout", status_code=204)
@@ -46,6 +57,7 @@ async def logout(request: Request, response: Response, work: WorkDep, who: Princ
     token = auth.removeprefix("Bearer ").strip() or request.cookies.get("omniline_session", "")
     await service.logout(work.session, token)
     await work.commit()
+    await get_runtime(request).token_cache.revoked()  # its open sockets close
     response.delete_cookie("omniline_session")
 
 
@@ -107,7 +119,9 @@ async def create_token(body: TokenIn, ctx: CtxDep) -> TokenCreated:
     """A new API token for systems that feed or read this tenant."""
     ctx.access.require(Permission.TOKENS_MANAGE)
     scopes = parse_permissions(body.scopes) if body.scopes is not None else DEFAULT_TOKEN_SCOPES
-    token, row = await service.create_api_token(ctx.work, ctx.tenant, body.name, scopes)
+    token, row = await service.create_api_token(
+        ctx.work, ctx.tenant, body.name, scopes, by=ctx.access
+    )
     await ctx.work.commit()
     return TokenCreated(**_token_out(row).model_dump(), token=token)
 
@@ -118,5 +132,5 @@ async def revoke_token(token_id: IdPath, ctx: CtxDep, request: Request) -> Token
     ctx.access.require(Permission.TOKENS_MANAGE)
     row = await service.revoke_api_token(ctx.work, ctx.tenant, token_id)
     await ctx.work.commit()
-    get_runtime(request).token_cache.forget(row.id)
+    await get_runtime(request).token_cache.revoked()
     return _token_out(row)

@@ -18,13 +18,23 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """Check a password against its hash; a missing hash never matches."""
-    if not password_hash:
-        return False
+    """Check a password against its hash; a missing hash never matches, but costs the same
+    time as a real one, so that no answer tells whether an account has a password."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash or dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+_dummies: dict[int, str] = {}
+
+
+def dummy_hash() -> str:
+    """A hash made with the current hasher's cost, for attempts on accounts without one."""
+    key = id(_hasher)
+    if key not in _dummies:
+        _dummies[key] = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummies[key]
 
 
 def new_token(prefix: str) -> str:

@@ -1,17 +1,17 @@
 """Authentication of callers and their access to a tenant."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omniline.auth.permissions import Permission
 from omniline.auth.secrets import (
     SESSION_PREFIX,
     TOKEN_PREFIX,
-    hash_password,
     new_token,
     token_digest,
     verify_password,
@@ -21,9 +21,28 @@ from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import Forbidden, NotFound, Unauthorized
 from omniline.kit.ids import new_id
+from omniline.limits import service as limits
 from omniline.models import ApiToken, LoginSession, Membership, Role, Tenant, User
 
-_DUMMY_HASH = hash_password("not-a-real-password")
+# failed logins: a few are free, then each try waits longer (per account and per address);
+# unknown accounts are counted the same way, so throttling tells nothing about who exists
+LOGIN_BY_ACCOUNT = limits.Backoff(
+    "login.account",
+    free=5,
+    window=timedelta(hours=1),
+    first=timedelta(seconds=2),
+    longest=timedelta(minutes=15),
+    message="too many failed logins for this e-mail address: wait, then try again",
+)
+LOGIN_BY_ADDRESS = limits.Backoff(
+    "login.address",
+    free=20,
+    window=timedelta(hours=1),
+    first=timedelta(seconds=1),
+    longest=timedelta(minutes=15),
+    message="too many failed logins from your address: wait, then try again",
+)
+WRONG_LOGIN = "e-mail or password is wrong"
 
 
 @dataclass(frozen=True)
@@ -62,19 +81,60 @@ class TenantAccess:
         if permission not in self.permissions:
             raise Forbidden(f"this action needs the permission '{permission}'")
 
+    def require_all(self, permissions: Iterable[str], doing: str) -> None:
+        """Raise 403 unless the caller holds every one of `permissions`: nobody grants,
+        hands out or takes away more than they hold themselves."""
+        missing = sorted(set(permissions) - set(self.permissions))
+        if missing:
+            raise Forbidden(
+                f"{doing} needs permissions you do not hold: {', '.join(missing)}",
+                missing=missing,
+            )
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What a person typed to log in, and where from."""
+
+    email: str
+    password: str
+    ip: str | None
+
 
 async def login(
-    session: AsyncSession, email: str, password: str, *, ttl: timedelta, ip: str | None
+    work: Work, attempt: LoginAttempt, *, ttl: timedelta, secret: str
 ) -> tuple[str, User]:
-    """Check a password and open a login session; returns its bearer token."""
-    user = await session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        verify_password(_DUMMY_HASH, password)  # same time for unknown e-mails
-        raise Unauthorized("e-mail or password is wrong")
-    if not user.is_active or not verify_password(user.password_hash, password):
-        raise Unauthorized("e-mail or password is wrong")
+    """Check a password and open a login session; returns its bearer token.
+
+    Throttled per account and per address (429 while a client must wait); a failure is
+    counted and audited in `work`, so the caller commits before answering it. Every attempt
+    that is not throttled costs one password hash check, known account or not.
+    """
+    email = attempt.email.strip().lower()
+    account = limits.client_key(secret, f"account:{email}")
+    address = limits.client_key(secret, attempt.ip)
+    await limits.check_backoff(work, None, LOGIN_BY_ADDRESS, address)
+    await limits.check_backoff(work, None, LOGIN_BY_ACCOUNT, account)
+    user = await work.session.scalar(select(User).where(User.email == email))
+    matches = verify_password(user.password_hash if user else None, attempt.password)
+    if user is None or not matches or not user.is_active:
+        limits.record(work, None, LOGIN_BY_ACCOUNT.bucket, account)
+        limits.record(work, None, LOGIN_BY_ADDRESS.bucket, address)
+        work.actor = Actor(ActorType.SYSTEM, None, attempt.ip)
+        work.audit(
+            None, "user.login_failed", "user", user.id if user else None, {"email": email[:320]}
+        )
+        raise Unauthorized(WRONG_LOGIN)
+    await limits.forget(work, None, LOGIN_BY_ACCOUNT.bucket, account)
+    work.actor = Actor(ActorType.USER, user.id, attempt.ip)
+    work.audit(None, "user.logged_in", "user", user.id)
+    return open_session(work, user, ttl=ttl, ip=attempt.ip), user
+
+
+def open_session(work: Work, user: User, *, ttl: timedelta, ip: str | None) -> str:
+    """A new login session for a person; returns its bearer token."""
     token = new_token(SESSION_PREFIX)
-    session.add(
+    work.session.add(
         LoginSession(
             id=new_id(),
             user_id=user.id,
@@ -83,7 +143,35 @@ async def login(
             ip=ip,
         )
     )
-    return token, user
+    return token
+
+
+async def revoke_sessions(work: Work, user_id: uuid.UUID) -> None:
+    """Close every open login session of a person."""
+    await work.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def revoke_tokens_of(
+    work: Work, user_id: uuid.UUID, tenant_id: uuid.UUID | None = None
+) -> list[ApiToken]:
+    """Revoke the API tokens a person made (in one tenant, or everywhere): their secrets
+    were shown to that person, and a token made with a stolen session must not outlive it."""
+    query = select(ApiToken).where(ApiToken.created_by == user_id, ApiToken.revoked_at.is_(None))
+    if tenant_id is not None:
+        query = query.where(ApiToken.tenant_id == tenant_id)
+    rows = list(await work.session.scalars(query))
+    for row in rows:
+        row.revoked_at = utcnow()
+        work.audit(
+            row.tenant_id, "api_token.revoked", "api_token", row.id,
+            {"name": row.name, "because": "its maker lost access"},
+        )  # fmt: skip
+    return rows
 
 
 async def logout(session: AsyncSession, token: str) -> None:
@@ -179,9 +267,18 @@ async def tenants_of(session: AsyncSession, principal: Principal) -> list[tuple[
 
 
 async def create_api_token(
-    work: Work, tenant: Tenant, name: str, scopes: frozenset[Permission]
+    work: Work,
+    tenant: Tenant,
+    name: str,
+    scopes: frozenset[Permission],
+    *,
+    by: TenantAccess | None = None,
 ) -> tuple[str, ApiToken]:
-    """Make an API token for a tenant; the secret is shown once and stored hashed."""
+    """Make an API token for a tenant; the secret is shown once and stored hashed. Made `by`
+    a caller in the tenant, it carries only scopes that caller holds."""
+    if by is not None:
+        by.require(Permission.TOKENS_MANAGE)
+        by.require_all(scopes, "a token with these scopes")
     token = new_token(TOKEN_PREFIX)
     row = ApiToken(
         id=new_id(),

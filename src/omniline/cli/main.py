@@ -13,6 +13,7 @@ from omniline.config import InsecureSettings, Settings
 
 if TYPE_CHECKING:
     from omniline.journal.work import Work
+    from omniline.models import User
 
 app = typer.Typer(help="Omniline: open-source omnichannel contact center.", no_args_is_help=True)
 tenants_app = typer.Typer(help="Manage tenants (client projects).", no_args_is_help=True)
@@ -43,8 +44,11 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _in_work(change: Callable[["Work"], Coroutine[Any, Any, T]]) -> T:
-    """Run one change in a unit of work and commit it; domain errors end the command cleanly."""
+def _in_work(change: Callable[["Work"], Coroutine[Any, Any, T]], *, revokes: bool = False) -> T:
+    """Run one change in a unit of work and commit it; domain errors end the command cleanly.
+
+    A change that `revokes` sessions or tokens also tells the running servers' token caches
+    (through Redis, when the installation has one) after the commit."""
     from omniline.kit.errors import DomainError
     from omniline.runtime import Runtime
 
@@ -54,9 +58,12 @@ def _in_work(change: Callable[["Work"], Coroutine[Any, Any, T]]) -> T:
         try:
             result = await change(work)
             await work.commit()
+            if revokes:
+                await runtime.token_cache.revoked()
             return result
         finally:
             await work.session.close()
+            await runtime.token_cache.epoch.close()
             await runtime.engine.dispose()
 
     try:
@@ -119,6 +126,9 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=False,
+        # the application decides whom to believe (OMNILINE_TRUSTED_PROXIES, api/deps.py:
+        # client_ip); uvicorn's own default trusts X-Forwarded-For from 127.0.0.1
+        proxy_headers=False,
     )
 
 
@@ -222,6 +232,73 @@ def users_grant(email: str, tenant: str, role: str) -> None:
 
     _in_work(change)
     typer.echo(f"{email} is {role} in {tenant}")
+
+
+def _person(email: str) -> Callable[["Work"], Coroutine[Any, Any, "User"]]:
+    async def find(work: "Work") -> "User":
+        from omniline.kit.errors import NotFound
+        from omniline.users.service import get_user_by_email
+
+        user = await get_user_by_email(work.session, email)
+        if user is None:
+            raise NotFound(f"no user with e-mail {email}")
+        return user
+
+    return find
+
+
+@users_app.command("set-password")
+def users_set_password(
+    email: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Set a person's password (an operator's reset); their sessions and tokens end."""
+    from omniline.users.service import set_password
+
+    async def change(work: "Work") -> None:
+        await set_password(work, await _person(email)(work), password)
+
+    _in_work(change, revokes=True)
+    typer.echo(f"password of {email} set; their sessions and API tokens were closed")
+
+
+@users_app.command("deactivate")
+def users_deactivate(email: str) -> None:
+    """Stop a person from logging in anywhere; their sessions and tokens end at once."""
+    from omniline.users.service import deactivate
+
+    async def change(work: "Work") -> None:
+        await deactivate(work, await _person(email)(work))
+
+    _in_work(change, revokes=True)
+    typer.echo(f"{email} is deactivated; their sessions and API tokens were closed")
+
+
+@users_app.command("activate")
+def users_activate(email: str) -> None:
+    """Let a deactivated person log in again."""
+    from omniline.users.service import activate
+
+    async def change(work: "Work") -> None:
+        await activate(work, await _person(email)(work))
+
+    _in_work(change)
+    typer.echo(f"{email} may log in again")
+
+
+@users_app.command("remove")
+def users_remove(email: str, tenant: str) -> None:
+    """Take a person out of a tenant (the tenant must keep an admin); the API tokens they
+    made there are revoked."""
+    from omniline.tenants.service import get_tenant_or_raise
+    from omniline.users.service import remove_membership
+
+    async def change(work: "Work") -> None:
+        row = await get_tenant_or_raise(work.session, tenant)
+        await remove_membership(work, row, await _person(email)(work))
+
+    _in_work(change, revokes=True)
+    typer.echo(f"{email} is no longer a member of {tenant}")
 
 
 @tokens_app.command("create")

@@ -64,7 +64,7 @@ async def list_customers(
     reveal: Reveal = False,
 ) -> Page[CustomerOut]:
     ctx.access.require(Permission.CUSTOMERS_READ)
-    wanted = service.parse_identity_filter(ctx.tenant, identity) if identity else None
+    wanted = service.parse_identity_filter(ctx.access, identity) if identity else None
     rows = await service.list_customers(
         ctx.work.session,
         ctx.tenant.id,

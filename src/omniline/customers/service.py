@@ -239,12 +239,18 @@ def check_not_merged(customer: Customer) -> None:
         )
 
 
-def parse_identity_filter(tenant: Tenant, text: str) -> tuple[IdentityKind, str]:
-    """Read 'kind:value' (such as 'email:ada@example.com') into a normalised identity."""
+def parse_identity_filter(access: TenantAccess, text: str) -> tuple[IdentityKind, str]:
+    """Read 'kind:value' (such as 'email:ada@example.com') into a normalised identity.
+
+    Finding customers by a phone number or e-mail address tells who has it, so the filter
+    needs the right to read that kind of personal data (403 otherwise)."""
     kind, sep, value = text.partition(":")
     if not sep:
         raise InvalidInput("identity must look like kind:value, for example email:ada@example.com")
-    [identity] = normalize_claims(tenant, [IdentityClaim(kind, value)])
+    [identity] = normalize_claims(access.tenant, [IdentityClaim(kind, value)])
+    sensitive = identity_field(identity[0])
+    if sensitive is not None:
+        access.require(PII_READ[sensitive])
     return identity
 
 

@@ -42,7 +42,15 @@ from omniline.models.routing import (
     RoutingProfile,
 )
 from omniline.models.tenant import Tenant
-from omniline.models.user import ApiToken, LoginSession, Membership, Role, User
+from omniline.models.user import (
+    ApiToken,
+    Invitation,
+    InvitationState,
+    LoginSession,
+    Membership,
+    Role,
+    User,
+)
 
 __all__ = [
     "OPEN_CASE_STATUSES",
@@ -80,6 +88,8 @@ __all__ = [
     "InboundFailure",
     "Interaction",
     "InteractionStatus",
+    "Invitation",
+    "InvitationState",
     "Job",
     "JobStatus",
     "JournalHead",

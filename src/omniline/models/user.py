@@ -2,8 +2,9 @@
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omniline.kit.types import JSONDoc, UTCDateTime
@@ -63,3 +64,26 @@ class ApiToken(IdMixin, CreatedMixin, TenantMixin, Base):
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InvitationState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+
+
+class Invitation(IdMixin, CreatedMixin, TenantMixin, Base):
+    """A tenant's offer of a role to an e-mail address; the person accepts it, logged in as
+    that address and with the code the inviting admin handed them (docs/adr/0009)."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_email", "email", "state"),)
+
+    email: Mapped[str] = mapped_column(String(320))
+    role_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("roles.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    state: Mapped[InvitationState] = mapped_column(String(16), default=InvitationState.PENDING)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
-from omniline.api.deps import CtxDep, TenantRef
+from omniline.api.deps import CtxDep, TenantRef, client_ip
 from omniline.auth.permissions import Permission
 from omniline.auth.service import TenantAccess
 from omniline.interactions import service as interactions
@@ -193,7 +193,7 @@ class _Sender:
 
 async def _access(runtime: "Runtime", websocket: WebSocket, tenant: str) -> TenantAccess:
     token = _token(websocket)
-    ip = websocket.client.host if websocket.client else None
+    ip = client_ip(websocket)
     return await service.access_stream(runtime.sessions, token, tenant, ip)
 
 
@@ -281,7 +281,8 @@ async def _serve(
 ) -> None:
     """Send live events and answer commands until the client leaves or falls behind."""
     reader = asyncio.create_task(_read_commands(runtime, websocket, sender, tenant))
-    writer = asyncio.create_task(_write(websocket, stream, sender))
+    guard = _Guard(runtime, websocket, tenant, await runtime.token_cache.epoch.current())
+    writer = asyncio.create_task(_write(websocket, stream, sender, guard))
     relay = asyncio.create_task(_relay_typing(listening, sender))
     tasks = {reader, writer, relay}
     if desk is not None:
@@ -376,13 +377,39 @@ def _check_storable(frame: dict[str, Any]) -> None:
         raise InvalidInput(f"{'.'.join(map(str, loc))}: {problem}")
 
 
-async def _write(websocket: WebSocket, stream: Stream, sender: _Sender) -> None:
+class _Guard:
+    """Ends a stream whose caller lost access (a session or token revoked, a member removed):
+    before anything is sent, a changed revocation epoch means checking the access again."""
+
+    def __init__(self, runtime: "Runtime", websocket: WebSocket, tenant: str, epoch: int) -> None:
+        self.runtime = runtime
+        self.websocket = websocket
+        self.tenant = tenant
+        self.epoch = epoch
+
+    async def allows(self) -> bool:
+        """Whether the caller may still be sent events (the socket is closed if not)."""
+        now = await self.runtime.token_cache.epoch.current()
+        if now == self.epoch:
+            return True
+        try:
+            await _access(self.runtime, self.websocket, self.tenant)
+        except DomainError as exc:
+            await self.websocket.close(_close_code(exc), _reason(exc.message))
+            return False
+        self.epoch = now
+        return True
+
+
+async def _write(websocket: WebSocket, stream: Stream, sender: _Sender, guard: _Guard) -> None:
     while True:
         try:
             events = await stream.next(HEARTBEAT_SECONDS)
         except Overflowed as exc:
             await sender.send({"type": "resync", "last_event_id": stream.last})
             await websocket.close(CLOSE_RESYNC, _reason(f"{exc}: resume with last_event_id"))
+            return
+        if not await guard.allows():
             return
         if events is None:
             await sender.send({"type": "ping"})

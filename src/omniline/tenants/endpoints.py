@@ -1,15 +1,18 @@
 """Tenants, their members and roles."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from omniline.api.deps import CtxDep, PrincipalDep, WorkDep
+from omniline.api.deps import CtxDep, IdPath, PrincipalDep, WorkDep, get_runtime
 from omniline.auth.permissions import Permission
 from omniline.kit.errors import Forbidden
-from omniline.models import Role, Tenant
+from omniline.models import Invitation, Role, Tenant
 from omniline.tenants import service
 from omniline.tenants.schemas import (
+    InvitationCreated,
+    InvitationOut,
     MemberIn,
     MemberOut,
+    MemberPatch,
     RoleIn,
     RoleOut,
     TenantIn,
@@ -62,18 +65,60 @@ async def list_members(ctx: CtxDep) -> list[MemberOut]:
     return [MemberOut(user_id=u.id, email=u.email, name=u.name, role=r.name) for u, r in rows]
 
 
-@router.post("/tenants/{tenant}/members", response_model=MemberOut, status_code=201)
-async def add_member(body: MemberIn, ctx: CtxDep) -> MemberOut:
-    """Give a person a role in the tenant, creating the person if they are new."""
-    ctx.access.require(Permission.USERS_MANAGE)
-    user = await users.get_user_by_email(ctx.work.session, body.email)
-    if user is None:
-        user = await users.create_user(
-            ctx.work, email=body.email, name=body.name or body.email, password=body.password
-        )
-    await users.add_membership(ctx.work, ctx.tenant, user, body.role)
+@router.post("/tenants/{tenant}/members", response_model=InvitationCreated, status_code=201)
+async def add_member(body: MemberIn, ctx: CtxDep) -> InvitationCreated:
+    """Invite a person by e-mail with a role they join with once they accept.
+
+    The answer is the same whether the address has an account or not (an account is made
+    for a new address, with the given first password; an existing person keeps theirs)."""
+    wanted = users.Invite(body.email, body.role, body.name, body.password)
+    invitation, code = await users.invite(ctx.work, ctx.access, wanted)
     await ctx.work.commit()
-    return MemberOut(user_id=user.id, email=user.email, name=user.name, role=body.role)
+    return InvitationCreated(**_invitation(invitation, body.role).model_dump(), code=code)
+
+
+@router.patch("/tenants/{tenant}/members/{user_id}", response_model=MemberOut)
+async def change_member(
+    user_id: IdPath, body: MemberPatch, ctx: CtxDep, request: Request
+) -> MemberOut:
+    """Give a member another role (only roles whose rights the caller holds)."""
+    user, role = await users.change_role(ctx.work, ctx.access, user_id, body.role)
+    await ctx.work.commit()
+    await get_runtime(request).token_cache.revoked()  # open event streams check again
+    return MemberOut(user_id=user.id, email=user.email, name=user.name, role=role.name)
+
+
+@router.delete("/tenants/{tenant}/members/{user_id}", status_code=204)
+async def remove_member(user_id: IdPath, ctx: CtxDep, request: Request) -> None:
+    """Take a person out of the tenant; the API tokens they made here are revoked."""
+    await users.remove_member(ctx.work, ctx.access, user_id)
+    await ctx.work.commit()
+    await get_runtime(request).token_cache.revoked()
+
+
+def _invitation(row: Invitation, role: str) -> InvitationOut:
+    return InvitationOut(
+        id=row.id,
+        email=row.email,
+        role=role,
+        state=row.state,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+    )
+
+
+@router.get("/tenants/{tenant}/invitations", response_model=list[InvitationOut])
+async def list_invitations(ctx: CtxDep) -> list[InvitationOut]:
+    """Invitations nobody has answered yet."""
+    rows = await users.list_invitations(ctx.work, ctx.access)
+    return [_invitation(i, r.name) for i, r in rows]
+
+
+@router.delete("/tenants/{tenant}/invitations/{invitation_id}", status_code=204)
+async def revoke_invitation(invitation_id: IdPath, ctx: CtxDep) -> None:
+    """Withdraw an invitation."""
+    await users.revoke_invitation(ctx.work, ctx.access, invitation_id)
+    await ctx.work.commit()
 
 
 @router.get("/tenants/{tenant}/roles", response_model=list[RoleOut])
@@ -85,8 +130,7 @@ async def list_roles(ctx: CtxDep) -> list[RoleOut]:
 
 @router.post("/tenants/{tenant}/roles", response_model=RoleOut, status_code=201)
 async def create_role(body: RoleIn, ctx: CtxDep) -> RoleOut:
-    """A custom role made of permissions."""
-    ctx.access.require(Permission.ROLES_MANAGE)
-    role = await users.create_role(ctx.work, ctx.tenant, body.name, body.permissions)
+    """A custom role made of permissions the caller holds."""
+    role = await users.create_role(ctx.work, ctx.tenant, body.name, body.permissions, by=ctx.access)
     await ctx.work.commit()
     return _role(role)

@@ -72,10 +72,21 @@ class RoleOut(BaseModel):
 
 
 class MemberIn(BaseModel):
+    """An address to invite; `name` and `password` are used only if nobody has the address
+    yet (an existing person keeps their own), and the answer is the same either way."""
+
+    model_config = ConfigDict(extra="forbid")
+
     email: Annotated[str, Field(min_length=3, max_length=320)]
     role: Annotated[str, Field(min_length=1, max_length=64)]
     name: Annotated[str, Field(max_length=200)] = ""
     password: Annotated[str, Field(max_length=1000)] | None = None
+
+
+class MemberPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class MemberOut(BaseModel):
@@ -83,3 +94,19 @@ class MemberOut(BaseModel):
     email: str
     name: str
     role: str
+
+
+class InvitationOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    role: str
+    state: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class InvitationCreated(InvitationOut):
+    code: str = Field(
+        description="shown once: give it to the person, who accepts the invitation with it "
+        "while logged in as this address (POST /api/v1/me/invitations/{id}/accept)"
+    )

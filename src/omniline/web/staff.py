@@ -6,6 +6,8 @@ does. Forms also carry a token bound to the login session.
 """
 
 import hashlib
+import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -15,13 +17,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.responses import HTMLResponse
 
-from omniline.api.deps import WorkDep, client_ip, get_runtime
+from omniline.api.deps import WorkDep, client_ip, get_runtime, is_https, set_session_cookie
 from omniline.auth import service as auth
 from omniline.auth.permissions import Permission
 from omniline.auth.service import Principal, TenantAccess
-from omniline.journal.actor import Actor, ActorType
 from omniline.journal.work import Work
-from omniline.kit.errors import DomainError, Unauthorized
+from omniline.kit.errors import DomainError, TooManyRequests, Unauthorized
+from omniline.users import service as users
 from omniline.web import i18n
 from omniline.web.templating import check_form_token, form_token, render
 
@@ -77,8 +79,7 @@ class StaffPage:
         return staff_form_token(self.request)
 
     def check_token(self, given: str) -> None:
-        if not check_form_token(_secret(self.request), _scope(self.request), given):
-            raise DomainError("the form has expired: reload the page and send it again")
+        _check_staff_token(self.request, given)
 
     def can(self, permission: Permission) -> bool:
         return self.access.can(permission)
@@ -132,10 +133,31 @@ def _safe_next(target: str) -> str:
     return "/desk"
 
 
+LOGIN_COOKIE = "omniline_login"  # binds the login form's token to this browser
+
+
+def _login_form(
+    request: Request, next_page: str, error: str = "", status_code: int = 200
+) -> HTMLResponse:
+    """The login page with a form token bound to a random cookie of the visitor's (another
+    site cannot log a visitor in as somebody else: it can neither read nor set that pair)."""
+    binding = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+    language = i18n.pick_language(request, "en")
+    token = form_token(_secret(request), f"login:{binding}")
+    response = render(
+        request, "staff/login.html", language, status_code,
+        next=_safe_next(next_page), error=error, form_token=token,
+    )  # fmt: skip
+    response.set_cookie(
+        LOGIN_COOKIE, binding, httponly=True, samesite="lax", secure=is_https(request),
+        path="/login",
+    )  # fmt: skip
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, next: str = "/desk") -> HTMLResponse:
-    language = i18n.pick_language(request, "en")
-    return render(request, "staff/login.html", language, next=_safe_next(next), error="")
+    return _login_form(request, next)
 
 
 @router.post("/login", response_model=None)
@@ -145,32 +167,26 @@ async def login(
     email: Annotated[str, Form(max_length=320)] = "",
     password: Annotated[str, Form(max_length=500)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/desk",
+    token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    language = i18n.pick_language(request, "en")
+    binding = request.cookies.get(LOGIN_COOKIE, "")
+    if not binding or not check_form_token(_secret(request), f"login:{binding}", token):
+        return _login_form(
+            request, next, "the form has expired: reload the page and send it again", 400
+        )
     settings = get_runtime(request).settings
+    attempt = auth.LoginAttempt(email, password, client_ip(request))
+    ttl = timedelta(hours=settings.session_ttl_hours)
     try:
-        token, user = await auth.login(
-            work.session,
-            email,
-            password,
-            ttl=timedelta(hours=settings.session_ttl_hours),
-            ip=client_ip(request),
-        )
+        session_token, _ = await auth.login(work, attempt, ttl=ttl, secret=settings.secret_key)
     except Unauthorized as exc:
-        return render(
-            request, "staff/login.html", language, 401, next=_safe_next(next), error=exc.message
-        )
-    work.actor = Actor(ActorType.USER, user.id, client_ip(request))
-    work.audit(None, "user.logged_in", "user", user.id)
+        await work.commit()  # the failure is counted and audited
+        return _login_form(request, next, exc.message, 401)
+    except TooManyRequests as exc:
+        return _login_form(request, next, exc.message, 429)
     await work.commit()
     response = RedirectResponse(_safe_next(next), 303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=settings.session_ttl_hours * 3600,
-        httponly=True,
-        samesite="lax",
-    )
+    set_session_cookie(request, response, session_token, samesite="lax")
     return response
 
 
@@ -180,6 +196,7 @@ async def logout(request: Request, work: WorkDep) -> Response:
     if token:
         await auth.logout(work.session, token)
         await work.commit()
+        await get_runtime(request).token_cache.revoked()  # its open sockets close
     response = RedirectResponse("/login", 303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -190,14 +207,54 @@ async def tenants(request: Request, work: WorkDep, person: PersonDep) -> HTMLRes
     """The tenants (projects) the person works on."""
     language = i18n.pick_language(request, "en")
     held = await auth.tenants_of(work.session, person)
+    assert person.user is not None
     return render(
         request,
         "staff/tenants.html",
         language,
         person=person.user,
         held=held,
+        invitations=await users.my_invitations(work, person.user),
         form_token=staff_form_token(request),
     )
+
+
+def _check_staff_token(request: Request, given: str) -> None:
+    if not check_form_token(_secret(request), _scope(request), given):
+        raise DomainError("the form has expired: reload the page and send it again")
+
+
+@router.post("/desk/invitations/{invitation_id}/accept", response_model=None)
+async def accept_invitation(
+    invitation_id: uuid.UUID,
+    request: Request,
+    work: WorkDep,
+    person: PersonDep,
+    code: Annotated[str, Form(max_length=200)] = "",
+    token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Join a project with the code its administrator gave."""
+    _check_staff_token(request, token)
+    assert person.user is not None
+    await users.accept_invitation(work, person.user, invitation_id, code)
+    await work.commit()
+    return RedirectResponse("/desk", 303)
+
+
+@router.post("/desk/invitations/{invitation_id}/decline", response_model=None)
+async def decline_invitation(
+    invitation_id: uuid.UUID,
+    request: Request,
+    work: WorkDep,
+    person: PersonDep,
+    token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Say no to a project's invitation."""
+    _check_staff_token(request, token)
+    assert person.user is not None
+    await users.decline_invitation(work, person.user, invitation_id)
+    await work.commit()
+    return RedirectResponse("/desk", 303)
 
 
 def login_redirect(request: Request) -> Response:
