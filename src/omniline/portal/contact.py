@@ -1,11 +1,15 @@
 """'Still need help?': a web-form message or a callback request from the portal becomes a
-contact, with what the visitor searched and read attached as an internal note for the agent."""
+contact, with what the visitor searched and read attached as an internal note for the agent.
+
+What the visitor types proves nothing: the contact goes to a customer of its own, and a
+customer on file with the same e-mail or phone is only suggested to the agent (see
+`customers.service.resolve_customer`)."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from omniline.channels.base import InboundMessage
-from omniline.customers.service import IdentityClaim
+from omniline.customers.service import typed_claims
 from omniline.inbound import service as inbound
 from omniline.interactions import service as interactions
 from omniline.journal.work import Work
@@ -39,15 +43,6 @@ class ContactForm:
     reason_code: str | None
     message: str
     when: str = ""  # a callback's preferred time, in the visitor's words
-
-
-def _claims(form: ContactForm) -> list[IdentityClaim]:
-    claims = []
-    if form.email.strip():
-        claims.append(IdentityClaim("email", form.email.strip()))
-    if form.phone.strip():
-        claims.append(IdentityClaim("phone", form.phone.strip()))
-    return claims
 
 
 def check_form(form: ContactForm) -> None:
@@ -92,7 +87,7 @@ async def request_contact(
         InboundMessage(
             channel=CALLBACK_CHANNEL if callback else FORM_CHANNEL,
             external_id=f"portal:{new_id()}",
-            sender=_claims(form),
+            sender=typed_claims(form.email, form.phone),  # never someone else's case
             sender_name=form.name.strip()[:200],
             body=_body(form),
             subject=subject[:120],

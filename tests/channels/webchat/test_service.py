@@ -25,7 +25,7 @@ from omniline.channels.webchat.tokens import (
     sign_identity,
     verify_identity,
 )
-from omniline.customers.service import IdentityClaim
+from omniline.customers.service import Assurance, IdentityClaim
 from omniline.interactions import service as interactions
 from omniline.journal.actor import Actor, ActorType
 from omniline.kit.errors import Conflict, InvalidInput, Unauthorized
@@ -34,6 +34,7 @@ from omniline.models import (
     CustomerIdentity,
     DeliveryStatus,
     Interaction,
+    MergeSuggestion,
     Message,
     Tenant,
 )
@@ -109,7 +110,7 @@ def test_identity_tokens_check_out_only_with_the_secret_and_in_time() -> None:
     token = sign_identity(SECRET, {"email": "maja@example.com", "name": "Maja K"})
     identity = verify_identity(SECRET, token)
     assert identity is not None
-    assert identity.claims == [IdentityClaim("email", "maja@example.com")]
+    assert identity.claims == [IdentityClaim("email", "maja@example.com", Assurance.VERIFIED)]
     assert identity.name == "Maja K"
     assert verify_identity("another secret", token) is None
     assert verify_identity(None, token) is None
@@ -218,8 +219,13 @@ async def test_an_unsigned_claim_never_lands_on_an_existing_customer(
                 )
             )
         )
-        # the typed address is not taken as the customer's: only the visitor's own id
-        assert [i.kind for i in identities] == ["webchat"]
+        # the typed address is kept as typed (where to answer), never as proof; the customer
+        # on file who holds it is only suggested
+        kept = sorted((i.kind, i.typed, i.verified) for i in identities)
+        assert kept == [("email", True, False), ("webchat", False, False)]
+        [suggested] = list(await session.scalars(select(MergeSuggestion)))
+        assert str(suggested.candidate_id) == existing
+        assert suggested.customer_id == started.interaction.customer_id
         notes = list(
             await session.scalars(
                 select(Message).where(

@@ -28,7 +28,7 @@ from omniline.channels.webchat.settings import CHANNEL, WebchatSettings, normali
 from omniline.channels.webchat.tokens import Conversation, ConversationSigner, verify_identity
 from omniline.customers import service as customers
 from omniline.customers.identities import IdentityKind, normalize
-from omniline.customers.service import IdentityClaim
+from omniline.customers.service import IdentityClaim, typed_claims
 from omniline.files import service as files
 from omniline.inbound import service as inbound
 from omniline.interactions import service as interactions
@@ -184,7 +184,7 @@ async def start(
     identity = verify_identity(settings.identity_secret, form.identity)
     details = check_details(tenant, settings, form.model_dump(), identified=identity is not None)
     text = _message_text(form.message)
-    claims = identity.claims if identity else [IdentityClaim("webchat", new_id().hex)]
+    claims = identity.claims if identity else _visitor_claims(details)
     topic_name = await _topic_name(work, tenant, settings, details.topic)
     landed = await inbound.accept(
         work,
@@ -454,13 +454,14 @@ def _fields(name: str, email: str, phone: str, topic: str) -> dict[str, str]:
 
 
 def _contact_claims(details: Details) -> list[IdentityClaim]:
-    """Contact details for a written answer: they reach whoever owns them, as an e-mail does."""
-    claims = []
-    if details.email:
-        claims.append(IdentityClaim("email", details.email))
-    if details.phone:
-        claims.append(IdentityClaim("phone", details.phone))
-    return claims
+    """Contact details for a written answer: where to answer, never who the visitor is."""
+    return typed_claims(details.email, details.phone)
+
+
+def _visitor_claims(details: Details) -> list[IdentityClaim]:
+    """An anonymous chat's visitor: a customer of their own, with what they typed kept as
+    typed identities (an agent may confirm they are someone on file)."""
+    return [IdentityClaim("webchat", new_id().hex), *_contact_claims(details)]
 
 
 async def _written_note(
