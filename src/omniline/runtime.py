@@ -47,7 +47,7 @@ class Runtime:
         worker = Worker(sessions, {}, poll_seconds=settings.worker_poll_seconds)
         runtime = cls(settings, engine, sessions, bus, Hub(sessions), channels, worker)
         runtime.router = Router(partial(runtime.work, route=False))
-        handlers = job_handlers(sessions, runtime.work, channels)
+        handlers = job_handlers(sessions, runtime.work, channels, settings.secret_key)
         handlers[TICK_JOB] = runtime.router.tick
         worker.set_handlers(handlers)
         runtime.ingestor = Ingestor(runtime.work)

@@ -192,7 +192,9 @@ async def list_suggestions(
 ) -> list[SuggestionOut]:
     ctx.access.require(Permission.CUSTOMERS_READ)
     customer = await service.get_customer_or_raise(ctx.work, ctx.tenant, customer_id)
-    rows = await suggestions.suggestions_of(ctx.work, ctx.tenant, customer.id, only_open=not decided)
+    rows = await suggestions.suggestions_of(
+        ctx.work, ctx.tenant, customer.id, only_open=not decided
+    )
     return [_suggestion_out(row) for row in rows]
 
 

@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from omniline.auth.permissions import Permission
 from omniline.auth.service import TenantAccess
 from omniline.customers import repository
-from omniline.customers.suggestions import suggest_merge
 from omniline.customers.identities import (
     SENSITIVE_KINDS,
     IdentityKind,
@@ -28,6 +27,7 @@ from omniline.customers.schemas import (
     IdentityOut,
     PiiField,
 )
+from omniline.customers.suggestions import suggest_merge
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import Conflict, InvalidInput, NotFound

@@ -83,6 +83,4 @@ def _decide(work: Work, tenant: Tenant, row: MergeSuggestion, status: Suggestion
     row.decided_at = utcnow()
     data = {"suggestion_id": row.id, "customer_id": row.customer_id, "status": str(status)}
     work.emit(tenant.id, "customer.merge_suggestion_decided", data, customer_id=row.candidate_id)
-    work.audit(
-        tenant.id, "customer.merge_suggestion_decided", "customer", row.candidate_id, data
-    )
+    work.audit(tenant.id, "customer.merge_suggestion_decided", "customer", row.candidate_id, data)
