@@ -24,7 +24,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from omniline.channels.base import AccountConfig, OutboundMessage, SendFailed
-from omniline.channels.email import settings as email_settings
 from omniline.channels.registry import ChannelRegistry
 from omniline.customers.service import IdentityClaim
 from omniline.jobs.worker import Handler
@@ -40,8 +39,9 @@ log = logging.getLogger(__name__)
 JOB = "portal.status_code"
 CODE_MINUTES = 10
 CODE_TRIES = 5
-# the kinds of address a code can go to, and the channel account that carries it there
-SENDERS: dict[str, str] = {"email": email_settings.CHANNEL}
+# the kinds of address a code can go to, and the channel account (name and kind) that carries
+# it there: the e-mail channel's account; a text-message channel's joins it for phones
+SENDERS: dict[str, str] = {"email": "email"}
 WRONG_CODE = "that code is not right, or it has expired: ask for a new one"
 
 
@@ -51,10 +51,21 @@ def code_for(secret: str, code_id: uuid.UUID) -> str:
     return f"{int.from_bytes(digest.digest()[:8], 'big') % 1_000_000:06d}"
 
 
+async def _sender(session: AsyncSession, tenant_id: uuid.UUID, kind: str) -> ChannelAccount | None:
+    """The account that carries codes to this kind of address, if it is set up and on."""
+    account = await session.scalar(
+        select(ChannelAccount).where(
+            ChannelAccount.tenant_id == tenant_id, ChannelAccount.name == SENDERS[kind]
+        )
+    )
+    if account is None or account.kind != SENDERS[kind] or not account.enabled:
+        return None
+    return account if account.config else None
+
+
 async def sendable_kinds(work: Work, tenant: Tenant) -> list[str]:
-    """The kinds of address the tenant can send a code to now (e-mail needs its account)."""
-    found = await email_settings.get_account(work, tenant)
-    return ["email"] if found is not None and found[0].enabled else []
+    """The kinds of address the tenant can send a code to now."""
+    return [kind for kind in SENDERS if await _sender(work.session, tenant.id, kind)]
 
 
 class CodesUnavailable(Conflict):
@@ -193,12 +204,8 @@ async def _prepare(
         return None
     tenant = await session.get_one(Tenant, row.tenant_id)
     case = await session.get_one(Case, row.case_id)
-    account = await session.scalar(
-        select(ChannelAccount).where(
-            ChannelAccount.tenant_id == tenant.id, ChannelAccount.name == SENDERS[row.kind]
-        )
-    )
-    if account is None or not account.enabled:
+    account = await _sender(session, tenant.id, row.kind)
+    if account is None:
         return None  # switched off since: the visitor asks again, or uses the link
     config = AccountConfig(
         tenant.id, account.name, account.kind, dict(account.config), account.secret
