@@ -53,7 +53,6 @@ from omniline.realtime.signals import Signal, Signals
 from omniline.reasons import service as reasons
 from omniline.routing import calendar
 from omniline.routing import service as routing
-from omniline.routing.passes import queue_calendar
 from omniline.tenants.service import zone
 
 FORM_CHANNEL = "webform"
@@ -96,26 +95,19 @@ class Availability:
 
 
 async def availability(work: Work, tenant: Tenant, settings: WebchatSettings) -> Availability:
-    """Open in business hours or while an agent is available; busy past the tenant's wait."""
+    """Open while a chat would be answered (an agent can take it, or business hours); busy
+    past the tenant's wait. The wait is routing's estimate (`routing.service.estimate_wait`)."""
     now = utcnow()
-    stats = [
-        s
-        for s in await routing.queue_stats(work, tenant)
-        if s.queue.active and CHANNEL in s.queue.channels
-    ]
-    if not stats:  # routing does not serve chats: the tenant's hours decide
+    queue = await routing.queue_for_channel(work, tenant, CHANNEL)
+    if queue is None:  # routing does not serve chats: the tenant's hours decide
         try:
             cal = calendar.parse_calendar(tenant.business_calendar or {})
         except InvalidInput:
             cal = calendar.ALWAYS_OPEN
         return Availability(calendar.is_open(cal, zone(tenant), now), False, None)
-    entry = min(stats, key=lambda s: (-s.queue.priority, s.queue.name))  # where chats go
-    hours = calendar.is_open(queue_calendar(tenant, entry.queue), zone(tenant), now)
-    available = entry.numbers.agents_available
-    ahead = max(entry.numbers.waiting + 1 - available, 0)
-    estimate = round(ahead * routing.DEFAULT_HANDLE_SECONDS / max(available, 1))
-    is_open = hours or available > 0
-    return Availability(is_open, is_open and estimate > settings.max_wait_seconds, estimate)
+    wait = await routing.new_contact_wait(work, tenant, queue, CHANNEL)
+    is_open = wait.open_now or wait.free_now > 0
+    return Availability(is_open, is_open and wait.seconds > settings.max_wait_seconds, wait.seconds)
 
 
 async def topics(work: Work, tenant: Tenant, settings: WebchatSettings) -> list[Topic]:
