@@ -8,12 +8,13 @@ customer on file with the same e-mail or phone is only suggested to the agent (s
 from dataclasses import dataclass
 from datetime import timedelta
 
+from omniline.callbacks import service as callbacks
 from omniline.channels.base import InboundMessage
 from omniline.customers.service import typed_claims
 from omniline.inbound import service as inbound
 from omniline.interactions import service as interactions
 from omniline.journal.work import Work
-from omniline.kit.errors import InvalidInput
+from omniline.kit.errors import Conflict, InvalidInput
 from omniline.kit.ids import new_id
 from omniline.limits import service as limits
 from omniline.models import PortalVisit, Tenant
@@ -67,6 +68,17 @@ def callback_text(phone: str, when: str, message: str) -> str:
     return "\n".join(lines)
 
 
+def callback_wish(source: str, when: str, message: str) -> str:
+    """The note a requested callback carries to the agent (the number is on the callback,
+    shown to those who may read phone numbers)."""
+    lines = [f"Asked for {source}."]
+    if when.strip():
+        lines.append(f"Best time: {when.strip()[:200]}")
+    if message.strip():
+        lines.append(message.strip())
+    return "\n".join(lines)
+
+
 def _body(form: ContactForm) -> str:
     if form.kind != "callback":
         return form.message.strip()
@@ -78,8 +90,10 @@ async def request_contact(
 ) -> inbound.Accepted:
     """Store the request as an inbound contact (routed like any other) with the visit's trail."""
     check_form(form)
-    await limits.hit(work, tenant, CONTACTS, client)
     callback = form.kind == "callback"
+    if callback and await callbacks.callback_queue(work, tenant) is None:
+        raise Conflict(callbacks.NOT_OFFERED)
+    await limits.hit(work, tenant, CONTACTS, client)
     subject = "Callback request" if callback else (form.message.strip().splitlines() or [""])[0]
     landed = await inbound.accept(
         work,
@@ -97,6 +111,9 @@ async def request_contact(
     interaction = await interactions.get_interaction_or_raise(work, tenant, landed.interaction_id)
     context = await trail(work, visit)
     interactions.add_system_note(work, tenant, interaction, context.as_note())
+    if callback:  # a real callback in the tenant's callback queue; the request is recorded
+        wish = callback_wish("on the help portal", form.when, form.message)
+        await callbacks.request_from_customer(work, tenant, interaction, form.phone, wish)
     mark_contacted(
         work, visit, landed.interaction_id, EventKind.CALLBACK if callback else EventKind.CONTACT
     )

@@ -43,6 +43,11 @@ class TenantPatch(BaseModel):
     ) = None
     wrap_up_reason_required: bool | None = None
     portal_enabled: bool | None = None
+    callback_queue_id: uuid.UUID | None = Field(
+        None,
+        description="the voice queue callbacks asked for on the help portal and in the web chat "
+        "wait in; null: callbacks are not offered there",
+    )
 
 
 class TenantOut(BaseModel):
@@ -55,6 +60,9 @@ class TenantOut(BaseModel):
     business_calendar: dict[str, Any]
     settings: dict[str, Any]
     created_at: datetime
+    warnings: list[str] = Field(
+        default=[], description="what is not working as one might expect, and how to fix it"
+    )
 
 
 class RoleIn(BaseModel):

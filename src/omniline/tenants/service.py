@@ -30,6 +30,7 @@ SETTING_KEYS = (
     "break_reasons",
     "wrap_up_reason_required",
     "portal_enabled",
+    "callback_queue_id",
 )
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.responses import HTMLResponse
 
 from omniline.api.deps import WorkDep, client_ip, get_runtime
+from omniline.callbacks import service as callbacks
 from omniline.channels.webchat.settings import read_settings
 from omniline.journal.actor import Actor, ActorType
 from omniline.journal.work import Work
@@ -43,6 +44,7 @@ class Portal:
         self.language = language
         self.visit: PortalVisit | None = None
         self.secret = get_runtime(request).settings.secret_key
+        self.callbacks = False  # set by get_portal: whether callbacks are offered
 
     @property
     def base(self) -> str:
@@ -92,6 +94,7 @@ class Portal:
             base=self.base,
             form_token=self.token if self.visit else "",
             chat_context=self.chat_context(),
+            callbacks=self.callbacks,
             **context,
         )
         self.keep_visit(response)
@@ -122,7 +125,9 @@ async def get_portal(tenant_slug: str, request: Request, work: WorkDep) -> Porta
     if tenant is None or not tenant_setting(tenant, "portal_enabled"):
         raise NotFound("there is no help portal here")
     work.actor = Actor(ActorType.CUSTOMER, None, client_ip(request))
-    return Portal(request, work, tenant, i18n.pick_language(request, tenant.default_language))
+    portal = Portal(request, work, tenant, i18n.pick_language(request, tenant.default_language))
+    portal.callbacks = await callbacks.callback_queue(work, tenant) is not None
+    return portal
 
 
 PortalDep = Annotated[Portal, Depends(get_portal)]
@@ -215,7 +220,7 @@ async def contact_form(portal: PortalDep, kind: str = "message") -> HTMLResponse
     await portal.work.commit()
     return portal.page(
         "portal/contact.html",
-        kind="callback" if kind == "callback" else "message",
+        kind="callback" if kind == "callback" and portal.callbacks else "message",
         topics=await catalog.contact_topics(portal.work, portal.tenant),
         trail=await visits.trail(portal.work, visit),
         form={},

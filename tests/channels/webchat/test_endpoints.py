@@ -20,6 +20,7 @@ from tests.channels.webchat.helpers import (
     SHOP,
     enable,
     interaction_of,
+    offer_callbacks,
     start,
     visitor,
 )
@@ -248,6 +249,7 @@ async def test_leaving_a_message_or_asking_for_a_callback_makes_written_contacts
     client: httpx.AsyncClient, world: World
 ) -> None:
     await enable(client, world)
+    await offer_callbacks(client, world)
     left = await client.post(
         f"{CHAT}/leave-message",
         json={"name": "Ada", "email": "ada@example.com", "message": "Call me maybe"},
@@ -450,3 +452,30 @@ async def test_one_address_cannot_flood_the_public_chat(
         f"{CHAT}/start", json={"name": "Ada", "message": "hi"}, headers=visitor()
     )
     assert third.status_code == 429
+
+
+async def test_a_signed_in_visitor_is_not_asked_who_they_are_again(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    secret = (await enable(client, world, rotate_identity_secret=True))["identity_secret"]
+    await offer_callbacks(client, world)
+    token = sign_identity(secret, {"email": "maja@example.com", "phone": "07700 900123",
+                                   "name": "Maja"})  # fmt: skip
+    who = await client.post(f"{CHAT}/identity", json={"identity": token}, headers=visitor())
+    assert who.status_code == 200, who.text
+    assert who.json() == {"verified": True, "name": "Maja", "phone": True}
+    forged = await client.post(
+        f"{CHAT}/identity",
+        json={"identity": token[:-1] + ("1" if token.endswith("0") else "0")},
+        headers=visitor(),
+    )
+    assert forged.json() == {"verified": False, "name": "", "phone": False}
+    called = await client.post(f"{CHAT}/callback", json={"identity": token}, headers=visitor())
+    assert called.status_code == 201, called.text  # the number the site signed is used
+    [made] = (
+        await client.get(
+            "/api/v1/tenants/acme/callbacks", params={"reveal": "true"},
+            headers=world.auth("admin"),
+        )
+    ).json()["items"]  # fmt: skip
+    assert made["phone"] == "+447700900123"

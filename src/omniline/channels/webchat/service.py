@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from omniline.callbacks import service as callbacks
 from omniline.cases import service as cases
 from omniline.channels.base import InboundMessage
 from omniline.channels.webchat.schemas import (
@@ -22,10 +23,16 @@ from omniline.channels.webchat.schemas import (
     StartIn,
     Status,
     Topic,
+    VisitorIdentity,
     VisitorMessage,
 )
 from omniline.channels.webchat.settings import CHANNEL, WebchatSettings, normalize_origin
-from omniline.channels.webchat.tokens import Conversation, ConversationSigner, verify_identity
+from omniline.channels.webchat.tokens import (
+    Conversation,
+    ConversationSigner,
+    Identity,
+    verify_identity,
+)
 from omniline.customers import service as customers
 from omniline.customers.identities import IdentityKind, normalize
 from omniline.customers.service import IdentityClaim, typed_claims
@@ -48,7 +55,7 @@ from omniline.models import (
     User,
 )
 from omniline.portal import visits
-from omniline.portal.contact import callback_text
+from omniline.portal.contact import callback_text, callback_wish
 from omniline.realtime.signals import Signal, Signals
 from omniline.reasons import service as reasons
 from omniline.routing import calendar
@@ -108,6 +115,11 @@ async def availability(work: Work, tenant: Tenant, settings: WebchatSettings) ->
     wait = await routing.new_contact_wait(work, tenant, queue, CHANNEL)
     is_open = wait.open_now or wait.free_now > 0
     return Availability(is_open, is_open and wait.seconds > settings.max_wait_seconds, wait.seconds)
+
+
+async def offers_callbacks(work: Work, tenant: Tenant) -> bool:
+    """Whether the visitor may ask for a call back (the tenant has a callback queue)."""
+    return await callbacks.callback_queue(work, tenant) is not None
 
 
 async def topics(work: Work, tenant: Tenant, settings: WebchatSettings) -> list[Topic]:
@@ -432,13 +444,34 @@ async def request_callback(
 ) -> inbound.Accepted:
     """A request to be called back ("callback"), with the number and the best time."""
     identity = verify_identity(settings.identity_secret, form.identity)
-    details = _checked(tenant, settings, _fields(form.name, "", form.phone, form.topic))
+    signed = _signed_phone(identity)
+    details = _checked(tenant, settings, _fields(form.name, "", form.phone or signed, form.topic))
     if not details.phone:
         raise InvalidInput("give the phone number we should call")
+    if await callbacks.callback_queue(work, tenant) is None:
+        raise Conflict(callbacks.NOT_OFFERED)
     claims = identity.claims if identity else _contact_claims(details)
     body = callback_text(details.phone, form.when, form.message)
     note = await _written_note(work, tenant, settings, details, identity is not None, form.page)
-    return await _written(work, tenant, CALLBACK_CHANNEL, claims, details, body, note)
+    landed = await _written(work, tenant, CALLBACK_CHANNEL, claims, details, body, note)
+    request = await interactions.get_interaction_or_raise(work, tenant, landed.interaction_id)
+    wish = callback_wish("in the web chat", form.when, form.message)
+    await callbacks.request_from_customer(work, tenant, request, details.phone, wish)
+    return landed
+
+
+def _signed_phone(identity: Identity | None) -> str:
+    """The phone number a signed identity carries ('' without one)."""
+    phones = [c.value for c in identity.claims if c.kind == "phone"] if identity else []
+    return phones[0] if phones else ""
+
+
+def who_is(settings: WebchatSettings, token: str) -> VisitorIdentity:
+    """What the widget may know of the visitor the site signed in (so it asks nothing again)."""
+    identity = verify_identity(settings.identity_secret, token)
+    if identity is None:
+        return VisitorIdentity(verified=False)
+    return VisitorIdentity(verified=True, name=identity.name, phone=bool(_signed_phone(identity)))
 
 
 def _fields(name: str, email: str, phone: str, topic: str) -> dict[str, str]:
