@@ -18,7 +18,7 @@ from omniline.app import API_ROUTERS
 from omniline.files import service as files
 from omniline.kit.clock import utcnow
 from omniline.knowledge import articles
-from omniline.models import Callback, CallbackState, CustomerIdentity
+from omniline.models import Callback, CallbackState, CustomerIdentity, MergeSuggestion
 from omniline.reasons import service as reasons
 from omniline.routing import service as routing
 from omniline.runtime import Runtime
@@ -68,10 +68,18 @@ async def _objects(
         state=CallbackState.SCHEDULED,
     )
     work.session.add(callback)
+    suggestion = MergeSuggestion(
+        tenant_id=tenant.id,
+        customer_id=uuid.UUID(landed["customer_id"]),
+        candidate_id=uuid.UUID(landed["customer_id"]),
+        kinds=["email"],
+    )
+    work.session.add(suggestion)
     await work.commit()
     await work.session.close()
     return {
         "callback_id": str(callback.id),
+        "suggestion_id": str(suggestion.id),
         "customer_id": landed["customer_id"],
         "case_id": landed["case_id"],
         "interaction_id": landed["interaction_id"],

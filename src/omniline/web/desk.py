@@ -46,7 +46,9 @@ SCRIPT_TEXTS = (
     "the customer's number on file", "I will call back myself", "Note for the call",
     "Schedule the callback", "Callback scheduled", "Callback", "Cancel", "Callback cancelled",
     "Call the customer back on", "To", "Subject", "Text", "Send the e-mail", "Transfer to",
-    "Queues", "Colleagues",
+    "Queues", "Colleagues", "Verified identity", "Typed by the visitor, not verified",
+    "Maybe the same person as", "Confirm: same person", "Dismiss: not the same",
+    "Merged", "Dismissed",
 )  # fmt: skip
 
 
@@ -100,6 +102,7 @@ async def desk_data(work: Work, access: TenantAccess, language: str) -> dict[str
             "send": access.can(Permission.MESSAGES_SEND),
             "transfer": access.can(Permission.INTERACTIONS_WRITE),
             "edit": access.can(Permission.CUSTOMERS_WRITE),
+            "merge": access.can(Permission.CUSTOMERS_MERGE),
         },
         "texts": {text: _(text) for text in SCRIPT_TEXTS},
     }
