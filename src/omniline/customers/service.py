@@ -115,7 +115,7 @@ async def resolve_customer(
     others not yet known are attached to it. Typed claims never pick, reveal or change an
     existing customer: they go to the customer the other claims found, or to a new one, as
     typed identities (where to answer); when another customer holds such a value, that is
-    recorded as a suggestion for an agent to confirm or dismiss (`suggest_merges`).
+    recorded as a suggestion for an agent to confirm or dismiss (`suggest_merge`).
     An identity already held by another customer is left there: joining two customers is a
     merge, which a person decides. When two transactions meet the same new sender at once,
     one creates the customer and the other finds it (PostgreSQL; SQLite has one writer).
@@ -150,7 +150,8 @@ async def _resolve_anchors(
             customer = await _known_customer(work, tenant, owner.customer_id, display_name)
             for kind, value in (i for i in identities if i not in known):
                 await _attach(work, tenant, customer, kind, value, verified=(kind, value) in proven)
-            _mark_verified(work, tenant, [row for i, row in known.items() if i in proven])
+            mine = [r for i, r in known.items() if i in proven and r.customer_id == customer.id]
+            _mark_verified(work, tenant, mine)
             return customer, False
         created = await _create_customer(work, tenant, identities, display_name, proven)
         if created is not None:
