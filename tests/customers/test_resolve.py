@@ -25,16 +25,20 @@ async def test_typed_claims_never_find_select_or_change_a_customer(runtime: Runt
         IdentityClaim("phone", "020 7946 0018", TYPED),
     ]
     stranger, made = await resolve_customer(work, tenant, typed)
-    assert made and stranger.id != ann.id
+    assert made
+    assert stranger.id != ann.id
     again, made = await resolve_customer(work, tenant, typed)  # typed twice: still nobody's
-    assert made and again.id not in (ann.id, stranger.id)
+    assert made
+    assert again.id not in (ann.id, stranger.id)
     # a channel claim finds the holder, never someone who only typed the value
     found, made = await resolve_customer(work, tenant, [IdentityClaim("phone", "+442079460018")])
-    assert made and found.id not in (stranger.id, again.id)
+    assert made
+    assert found.id not in (stranger.id, again.id)
     signed, made = await resolve_customer(
         work, tenant, [IdentityClaim("email", "ann@example.com", VERIFIED)]
     )
-    assert not made and signed.id == ann.id
+    assert not made
+    assert signed.id == ann.id
     await work.commit()
     rows = list(await work.session.scalars(select(CustomerIdentity)))
     held = {(r.customer_id, r.kind, r.typed, r.verified) for r in rows}
