@@ -39,6 +39,7 @@ from omniline.models import (
     Tenant,
 )
 from omniline.runtime import Runtime
+from tests.channels.webchat.helpers import offer_callbacks
 from tests.conftest import World
 from tests.jobs.helpers import MovableClock
 
@@ -384,6 +385,7 @@ async def test_a_message_or_a_callback_becomes_a_written_contact(
     client: httpx.AsyncClient, world: World, runtime: Runtime
 ) -> None:
     await _configure(runtime, world.tenant.id)
+    await offer_callbacks(client, world)
     work = runtime.work()
     tenant = await work.session.get_one(Tenant, world.tenant.id)
     settings = read_settings(tenant)
