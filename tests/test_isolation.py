@@ -25,6 +25,7 @@ from omniline.models import (
     CustomerIdentity,
     Invitation,
     InvitationState,
+    MergeSuggestion,
     Role,
 )
 from omniline.reasons import service as reasons
@@ -89,11 +90,19 @@ async def _objects(
         expires_at=utcnow() + timedelta(days=1),
     )
     work.session.add(invitation)
+    suggestion = MergeSuggestion(
+        tenant_id=tenant.id,
+        customer_id=uuid.UUID(landed["customer_id"]),
+        candidate_id=uuid.UUID(landed["customer_id"]),
+        kinds=["email"],
+    )
+    work.session.add(suggestion)
     await work.commit()
     await work.session.close()
     return {
         "callback_id": str(callback.id),
         "invitation_id": str(invitation.id),
+        "suggestion_id": str(suggestion.id),
         "customer_id": landed["customer_id"],
         "case_id": landed["case_id"],
         # a number is only unique in its tenant: the walk's other tenant has no case yet

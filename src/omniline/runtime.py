@@ -52,7 +52,7 @@ class Runtime:
         runtime = cls(settings, engine, sessions, bus, Hub(sessions), channels, worker, key)
         runtime.token_cache = TokenAccessCache(epoch=epoch_for(settings.redis_url))
         runtime.router = Router(partial(runtime.work, route=False))
-        handlers = job_handlers(sessions, runtime.work, channels)
+        handlers = job_handlers(sessions, runtime.work, channels, settings.secret_key)
         handlers[TICK_JOB] = runtime.router.tick
         worker.set_handlers(handlers)
         runtime.ingestor = Ingestor(runtime.work)

@@ -12,6 +12,7 @@ from omniline.models import Case, Interaction, Message, PortalVisit
 from omniline.portal.contact import CONTACTS
 from omniline.portal.visits import VISIT_IDLE
 from omniline.runtime import Runtime
+from tests.channels.webchat.helpers import offer_callbacks
 from tests.conftest import World
 
 API = "/api/v1/tenants/acme"
@@ -181,6 +182,7 @@ async def test_still_need_help_carries_what_was_searched_and_read(
 async def test_a_form_that_cannot_be_used_says_why_and_keeps_the_input(
     client: httpx.AsyncClient, world: World
 ) -> None:
+    await offer_callbacks(client, world)
     form = await client.get(f"{HELP}/contact?kind=callback")
     refused = await client.post(
         f"{HELP}/contact",

@@ -45,7 +45,9 @@ async def test_the_desk_page_carries_what_the_module_needs(
     assert data["me"]["id"] == str(world.users["agent"].id)
     assert data["reasons"][0]["label"] == "Cards </script><b>"
     assert data["texts"]["Accept"] == "Przyjmij"
-    assert data["can"] == {"reveal": True, "send": True, "transfer": True, "edit": True}
+    assert data["can"] == {
+        "reveal": True, "send": True, "transfer": True, "edit": True, "merge": False
+    }  # fmt: skip
     assert (await client.get("/t/globex/desk")).status_code == 404
     client.cookies.clear()
 

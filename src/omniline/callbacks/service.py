@@ -422,6 +422,83 @@ def note_text(row: Callback) -> str:
     return f"{text}\n{row.note}" if row.note else text
 
 
+# --- asked for by customers ----------------------------------------------------------------
+
+SETTING = "callback_queue_id"  # the tenant's queue for callbacks customers ask for
+NOT_OFFERED = (
+    "callbacks are not offered: an administrator sets the tenant's callback_queue_id to an "
+    "active queue that takes voice contacts"
+)
+
+
+async def callback_queue(work: Work, tenant: Tenant) -> Queue | None:
+    """The queue customers' callback requests wait in; None when callbacks are not offered."""
+    raw = tenants.tenant_setting(tenant, SETTING)
+    if not raw:
+        return None
+    try:
+        queue = await routing.get_queue_or_raise(work, tenant, uuid.UUID(str(raw)))
+    except (ValueError, NotFound):
+        return None
+    return queue if queue.active and CHANNEL in queue.channels else None
+
+
+async def check_callback_queue(work: Work, tenant: Tenant, queue_id: uuid.UUID) -> Queue:
+    """A queue fit for customers' callback requests: active and taking voice contacts."""
+    try:
+        queue = await routing.get_queue_or_raise(work, tenant, queue_id)
+    except NotFound:
+        raise InvalidInput(
+            "callback_queue_id names no queue of this tenant", field=SETTING
+        ) from None
+    if not queue.active or CHANNEL not in queue.channels:
+        raise InvalidInput(
+            f"the queue '{queue.name}' does not take voice contacts now: callbacks are calls, "
+            "choose an active queue with the channel voice",
+            field=SETTING,
+        )
+    return queue
+
+
+async def setup_warnings(work: Work, tenant: Tenant) -> list[str]:
+    """What an administrator should know about callbacks, in words they can act on."""
+    if await callback_queue(work, tenant) is not None:
+        return []
+    if tenants.tenant_setting(tenant, SETTING):
+        return [
+            "the callback queue is switched off or no longer takes voice contacts, so the help "
+            "portal and the web chat do not offer callbacks: set callback_queue_id to an "
+            "active voice queue"
+        ]
+    return [f"the help portal and the web chat do not offer callbacks: {NOT_OFFERED}"]
+
+
+async def request_from_customer(
+    work: Work, tenant: Tenant, request: Interaction, phone: str, note: str
+) -> CallbackView:
+    """A callback a customer asked for (portal, web chat): due now, made in the tenant's
+    callback queue's hours. The request itself needs no agent: it ends at once."""
+    queue = await callback_queue(work, tenant)
+    if queue is None:
+        raise Conflict(NOT_OFFERED)
+    now = utcnow()
+    row = Callback(
+        id=new_id(), tenant_id=tenant.id, case_id=request.case_id,
+        customer_id=request.customer_id, source_interaction_id=request.id,
+        phone=await check_phone(work, tenant, request.customer_id, phone), due_at=now,
+        window_end_at=None, queue_id=queue.id, preferred_agent_id=None, note=note[:2000],
+        created_by_id=None, state=CallbackState.SCHEDULED, created_at=now, updated_at=now,
+    )  # fmt: skip
+    work.session.add(row)
+    _enqueue(work, row, now)
+    _emit(work, row, "callback.scheduled", CallbackStatus.SCHEDULED, queue=queue.name)
+    work.audit(tenant.id, "callback.requested", "callback", row.id, _audit_data(row))
+    interactions.step(work, tenant, request, "ended", now=now)
+    data = {"auto": True, "callback_id": row.id}
+    interactions.step(work, tenant, request, "wrapped_up", data=data, now=now)
+    return CallbackView(row, CallbackStatus.SCHEDULED)
+
+
 # --- answers -------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from omniline.api.deps import Ctx, CtxDep, Cursor, IdPath, Limit
 from omniline.auth.permissions import Permission
-from omniline.customers import merge, service
+from omniline.customers import merge, service, suggestions
 from omniline.customers.schemas import (
     CustomerIn,
     CustomerOut,
@@ -19,10 +19,11 @@ from omniline.customers.schemas import (
     IdentityIn,
     MergeIn,
     MergeOut,
+    SuggestionOut,
 )
 from omniline.customers.service import IdentityClaim
 from omniline.kit.pagination import Page, decode_cursor, encode_cursor
-from omniline.models import Customer, CustomerMerge
+from omniline.models import Customer, CustomerMerge, MergeSuggestion
 
 router = APIRouter(prefix="/tenants/{tenant}/customers", tags=["customers"])
 
@@ -175,3 +176,47 @@ async def undo_merge(ctx: CtxDep, merge_id: IdPath) -> MergeOut:
     row = await merge.undo_merge(ctx.work, ctx.tenant, merge_id)
     await ctx.work.commit()
     return _merge_out(row)
+
+
+def _suggestion_out(row: MergeSuggestion) -> SuggestionOut:
+    return SuggestionOut.model_validate(row, from_attributes=True)
+
+
+@router.get(
+    "/{customer_id}/suggestions",
+    response_model=list[SuggestionOut],
+    summary="Suggested merges the customer takes part in (open ones unless decided=true)",
+)
+async def list_suggestions(
+    ctx: CtxDep, customer_id: IdPath, decided: bool = False
+) -> list[SuggestionOut]:
+    ctx.access.require(Permission.CUSTOMERS_READ)
+    customer = await service.get_customer_or_raise(ctx.work, ctx.tenant, customer_id)
+    rows = await suggestions.suggestions_of(
+        ctx.work, ctx.tenant, customer.id, only_open=not decided
+    )
+    return [_suggestion_out(row) for row in rows]
+
+
+@router.post(
+    "/suggestions/{suggestion_id}/confirm",
+    response_model=SuggestionOut,
+    summary="Confirm a suggested merge: the visitor's customer is merged into the one on file",
+)
+async def confirm_suggestion(ctx: CtxDep, suggestion_id: IdPath) -> SuggestionOut:
+    ctx.access.require(Permission.CUSTOMERS_MERGE)
+    row = await suggestions.confirm(ctx.work, ctx.tenant, suggestion_id)
+    await ctx.work.commit()
+    return _suggestion_out(row)
+
+
+@router.post(
+    "/suggestions/{suggestion_id}/dismiss",
+    response_model=SuggestionOut,
+    summary="Dismiss a suggested merge: not the same person",
+)
+async def dismiss_suggestion(ctx: CtxDep, suggestion_id: IdPath) -> SuggestionOut:
+    ctx.access.require(Permission.CUSTOMERS_MERGE)
+    row = await suggestions.dismiss(ctx.work, ctx.tenant, suggestion_id)
+    await ctx.work.commit()
+    return _suggestion_out(row)

@@ -6,18 +6,19 @@ from collections.abc import Sequence
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omniline.models import Customer, CustomerIdentity, CustomerMerge
+from omniline.models import Customer, CustomerIdentity, CustomerMerge, MergeSuggestion
 
 
 async def find_identity(
     session: AsyncSession, tenant_id: uuid.UUID, kind: str, value: str
 ) -> CustomerIdentity | None:
-    """The identity row for a normalised value."""
+    """The row of a normalised value's holder (typed values have none: they prove nothing)."""
     return await session.scalar(
         select(CustomerIdentity).where(
             CustomerIdentity.tenant_id == tenant_id,
             CustomerIdentity.kind == kind,
             CustomerIdentity.value == value,
+            CustomerIdentity.typed.is_(False),
         )
     )
 
@@ -25,14 +26,77 @@ async def find_identity(
 async def find_identities(
     session: AsyncSession, tenant_id: uuid.UUID, pairs: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], CustomerIdentity]:
-    """The identity rows of several normalised values, in one query."""
+    """The holders' rows of several normalised values, in one query (never typed rows)."""
     if not pairs:
         return {}
     match = or_(*(and_(CustomerIdentity.kind == k, CustomerIdentity.value == v) for k, v in pairs))
     rows = await session.scalars(
-        select(CustomerIdentity).where(CustomerIdentity.tenant_id == tenant_id, match)
+        select(CustomerIdentity).where(
+            CustomerIdentity.tenant_id == tenant_id, CustomerIdentity.typed.is_(False), match
+        )
     )
     return {(row.kind, row.value): row for row in rows}
+
+
+async def typed_identities_of(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID
+) -> set[tuple[str, str]]:
+    """The values a customer typed on forms."""
+    rows = await session.execute(
+        select(CustomerIdentity.kind, CustomerIdentity.value).where(
+            CustomerIdentity.tenant_id == tenant_id,
+            CustomerIdentity.customer_id == customer_id,
+            CustomerIdentity.typed.is_(True),
+        )
+    )
+    return {(kind, value) for kind, value in rows}
+
+
+async def get_suggestion(
+    session: AsyncSession, tenant_id: uuid.UUID, suggestion_id: uuid.UUID, *, lock: bool = False
+) -> MergeSuggestion | None:
+    """A merge suggestion of a tenant, locked until the transaction ends if asked."""
+    query = select(MergeSuggestion).where(
+        MergeSuggestion.tenant_id == tenant_id, MergeSuggestion.id == suggestion_id
+    )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(query)
+
+
+async def find_suggestion(
+    session: AsyncSession, tenant_id: uuid.UUID, customer_id: uuid.UUID, candidate_id: uuid.UUID
+) -> MergeSuggestion | None:
+    """The suggestion that a customer is another, if one was made."""
+    return await session.scalar(
+        select(MergeSuggestion).where(
+            MergeSuggestion.tenant_id == tenant_id,
+            MergeSuggestion.customer_id == customer_id,
+            MergeSuggestion.candidate_id == candidate_id,
+        )
+    )
+
+
+async def suggestions_of(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    statuses: Sequence[str],
+) -> list[MergeSuggestion]:
+    """The suggestions a customer takes part in, either side, newest first."""
+    rows = await session.scalars(
+        select(MergeSuggestion)
+        .where(
+            MergeSuggestion.tenant_id == tenant_id,
+            or_(
+                MergeSuggestion.customer_id == customer_id,
+                MergeSuggestion.candidate_id == customer_id,
+            ),
+            MergeSuggestion.status.in_(statuses),
+        )
+        .order_by(MergeSuggestion.id.desc())
+    )
+    return list(rows)
 
 
 async def get_customer(

@@ -81,7 +81,11 @@ class IdentityOut(BaseModel):
     id: uuid.UUID
     kind: str
     value: str
-    verified: bool
+    verified: bool = Field(description="proven: signed by the tenant's site, or a code came back")
+    typed: bool = Field(
+        description="typed by a visitor on a form: where to answer them, not proof of who they "
+        "are (never used to find a customer)"
+    )
     masked: bool = Field(description="true when value is masked for the caller")
     created_at: datetime
 
@@ -122,3 +126,18 @@ class MergeOut(BaseModel):
     created_at: datetime
     undone_at: datetime | None
     undone_by: uuid.UUID | None
+
+
+class SuggestionOut(BaseModel):
+    """A suggested merge: `customer_id` typed details that `candidate_id` holds. Confirming
+    merges customer_id into candidate_id; dismissing keeps them apart."""
+
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    candidate_id: uuid.UUID
+    kinds: list[str] = Field(description="the kinds of detail that matched: email, phone")
+    status: str
+    merge_id: uuid.UUID | None
+    decided_by: uuid.UUID | None
+    decided_at: datetime | None
+    created_at: datetime

@@ -2,8 +2,9 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from omniline.customers.schemas import (
     IdentityOut,
     PiiField,
 )
+from omniline.customers.suggestions import suggest_merge
 from omniline.journal.work import Work
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import Conflict, InvalidInput, NotFound
@@ -52,17 +54,30 @@ _NOT_NULL = frozenset({"display_name", "vip", "notes", "documents"})
 _SENSITIVE = {str(kind): pii for kind, pii in SENSITIVE_KINDS.items()}
 
 
+class Assurance(StrEnum):
+    """How far a claimed identity is known to be the sender's."""
+
+    TYPED = "typed"  # typed on a form: where to answer, never who someone is
+    CHANNEL = "channel"  # the channel carried the message from it (an e-mail's sender ...)
+    VERIFIED = "verified"  # proven: signed by the tenant's site, or a code sent to it came back
+
+
 @dataclass(frozen=True, slots=True)
 class IdentityClaim:
     """An identity as a channel reports it, before normalisation."""
 
     kind: str
     value: str
+    assurance: Assurance = Assurance.CHANNEL
 
 
-def normalize_claims(
-    tenant: Tenant, claims: Sequence[IdentityClaim]
-) -> list[tuple[IdentityKind, str]]:
+def typed_claims(email: str, phone: str) -> list[IdentityClaim]:
+    """What a visitor typed on a form as claims that select no one (empty values left out)."""
+    pairs = (("email", email.strip()), ("phone", phone.strip()))
+    return [IdentityClaim(kind, value, Assurance.TYPED) for kind, value in pairs if value]
+
+
+def _normalize(tenant: Tenant, claims: Sequence[IdentityClaim]) -> list[tuple[IdentityKind, str]]:
     """Normalise and de-duplicate claimed identities, keeping their order."""
     seen: list[tuple[IdentityKind, str]] = []
     for claim in claims:
@@ -71,6 +86,16 @@ def normalize_claims(
         if item not in seen:
             seen.append(item)
     return seen
+
+
+def normalize_claims(
+    tenant: Tenant, claims: Sequence[IdentityClaim]
+) -> list[tuple[IdentityKind, str]]:
+    """Normalised channel claims, the kind any identity may be matched on; a 422 for typed
+    or verified ones, which only `resolve_customer` handles (a batch falls back to it)."""
+    if any(c.assurance is not Assurance.CHANNEL for c in claims):
+        raise InvalidInput("typed or verified identities are resolved one message at a time")
+    return _normalize(tenant, claims)
 
 
 async def get_customer_or_raise(work: Work, tenant: Tenant, customer_id: uuid.UUID) -> Customer:
@@ -86,26 +111,82 @@ async def resolve_customer(
 ) -> tuple[Customer, bool]:
     """The customer these identities belong to, created if none is known; (customer, created).
 
-    The first known identity decides; identities not yet known are attached to that customer.
+    Only channel and verified claims decide: the first known one picks the customer, and the
+    others not yet known are attached to it. Typed claims never pick, reveal or change an
+    existing customer: they go to the customer the other claims found, or to a new one, as
+    typed identities (where to answer); when another customer holds such a value, that is
+    recorded as a suggestion for an agent to confirm or dismiss (`suggest_merge`).
     An identity already held by another customer is left there: joining two customers is a
     merge, which a person decides. When two transactions meet the same new sender at once,
     one creates the customer and the other finds it (PostgreSQL; SQLite has one writer).
     """
-    identities = normalize_claims(tenant, claims)
-    if not identities:
+    anchors = [c for c in claims if c.assurance is not Assurance.TYPED]
+    typed = _normalize(tenant, [c for c in claims if c.assurance is Assurance.TYPED])
+    if anchors:
+        customer, created = await _resolve_anchors(work, tenant, anchors, display_name)
+    elif typed:
+        customer, created = _new_visitor(work, tenant, display_name), True
+    else:
         raise InvalidInput("at least one identity of the sender is needed")
+    await _attach_typed(work, tenant, customer, typed)
+    return customer, created
+
+
+def _new_visitor(work: Work, tenant: Tenant, display_name: str) -> Customer:
+    """A customer of their own for a visitor who only typed who they are."""
+    customer, _ = new_customer(work, tenant, [], display_name)
+    return customer
+
+
+async def _resolve_anchors(
+    work: Work, tenant: Tenant, claims: Sequence[IdentityClaim], display_name: str
+) -> tuple[Customer, bool]:
+    identities = _normalize(tenant, claims)
+    proven = set(_normalize(tenant, [c for c in claims if c.assurance is Assurance.VERIFIED]))
     for _ in range(3):
         known = await repository.find_identities(work.session, tenant.id, identities)
         owner = next((known[i] for i in identities if i in known), None)
         if owner is not None:
             customer = await _known_customer(work, tenant, owner.customer_id, display_name)
             for kind, value in (i for i in identities if i not in known):
-                await _attach(work, tenant, customer, kind, value)
+                await _attach(work, tenant, customer, kind, value, verified=(kind, value) in proven)
+            mine = [r for i, r in known.items() if i in proven and r.customer_id == customer.id]
+            _mark_verified(work, tenant, mine)
             return customer, False
-        created = await _create_customer(work, tenant, identities, display_name)
+        created = await _create_customer(work, tenant, identities, display_name, proven)
         if created is not None:
             return created, True
     raise Conflict("the sender's identities changed hands while they were read: send again")
+
+
+def _mark_verified(work: Work, tenant: Tenant, rows: Sequence[CustomerIdentity]) -> None:
+    """Proof came with identities already on file: they are verified from now on."""
+    for row in rows:
+        if not row.verified:
+            row.verified = True
+            kind = {"kind": row.kind}
+            work.audit(tenant.id, "customer.identity_verified", "customer", row.customer_id, kind)
+
+
+async def _attach_typed(
+    work: Work, tenant: Tenant, customer: Customer, typed: Sequence[tuple[IdentityKind, str]]
+) -> None:
+    """Keep typed values on the customer (where to answer); suggest who else may be them."""
+    if not typed:
+        return
+    held = await repository.find_identities(work.session, tenant.id, typed)
+    mine = await repository.typed_identities_of(work.session, tenant.id, customer.id)
+    holders: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for kind, value in typed:
+        row = held.get((kind, value))
+        if row is not None and row.customer_id == customer.id:
+            continue  # the customer holds it already, on better grounds
+        if row is not None:
+            holders[row.customer_id].append(str(kind))
+        if (kind, value) not in mine:
+            work.session.add(_identity(tenant, customer, kind, value, typed=True))
+    for holder_id, kinds in holders.items():
+        await suggest_merge(work, tenant, customer, holder_id, kinds)
 
 
 async def _known_customer(
@@ -119,9 +200,23 @@ async def _known_customer(
     return customer
 
 
-def _identity(tenant: Tenant, customer: Customer, kind: str, value: str) -> CustomerIdentity:
+def _identity(
+    tenant: Tenant,
+    customer: Customer,
+    kind: str,
+    value: str,
+    *,
+    typed: bool = False,
+    verified: bool = False,
+) -> CustomerIdentity:
     return CustomerIdentity(
-        id=new_id(), tenant_id=tenant.id, customer_id=customer.id, kind=kind, value=value
+        id=new_id(),
+        tenant_id=tenant.id,
+        customer_id=customer.id,
+        kind=kind,
+        value=value,
+        typed=typed,
+        verified=verified,
     )
 
 
@@ -145,17 +240,28 @@ def attach_identity(
 
 
 def _customer_rows(
-    tenant: Tenant, identities: Sequence[tuple[str, str]], display_name: str
+    tenant: Tenant,
+    identities: Sequence[tuple[str, str]],
+    display_name: str,
+    proven: Set[tuple[str, str]] = frozenset(),
 ) -> tuple[Customer, list[CustomerIdentity]]:
     customer = Customer(id=new_id(), tenant_id=tenant.id, display_name=display_name[:200])
-    return customer, [_identity(tenant, customer, kind, value) for kind, value in identities]
+    rows = [
+        _identity(tenant, customer, kind, value, verified=(kind, value) in proven)
+        for kind, value in identities
+    ]
+    return customer, rows
 
 
 async def _create_customer(
-    work: Work, tenant: Tenant, identities: list[tuple[IdentityKind, str]], display_name: str
+    work: Work,
+    tenant: Tenant,
+    identities: list[tuple[IdentityKind, str]],
+    display_name: str,
+    proven: Set[tuple[str, str]] = frozenset(),
 ) -> Customer | None:
     """A new customer holding these identities; None if another transaction took one first."""
-    customer, rows = _customer_rows(tenant, identities, display_name)
+    customer, rows = _customer_rows(tenant, identities, display_name, proven)
     if not await _add_guarded(work, [customer, *rows]):
         return None
     _announce(work, tenant, customer)
@@ -173,10 +279,16 @@ def _announce(work: Work, tenant: Tenant, customer: Customer) -> None:
 
 
 async def _attach(
-    work: Work, tenant: Tenant, customer: Customer, kind: IdentityKind, value: str
+    work: Work,
+    tenant: Tenant,
+    customer: Customer,
+    kind: IdentityKind,
+    value: str,
+    *,
+    verified: bool = False,
 ) -> None:
     """Attach an identity; if another customer took it meanwhile, it stays theirs."""
-    await _add_guarded(work, [_identity(tenant, customer, kind, value)])
+    await _add_guarded(work, [_identity(tenant, customer, kind, value, verified=verified)])
 
 
 async def _add_guarded(work: Work, rows: Sequence[object]) -> bool:
@@ -303,6 +415,7 @@ def _identity_out(row: CustomerIdentity, lens: _Lens) -> IdentityOut:
         kind=row.kind,
         value=mask(row.kind, row.value) if hidden else row.value,
         verified=row.verified,
+        typed=row.typed,
         masked=hidden,
         created_at=row.created_at,
     )

@@ -4,7 +4,13 @@ from omniline.models.base import Base
 from omniline.models.callback import Callback, CallbackState, CallbackStatus
 from omniline.models.case import OPEN_CASE_STATUSES, Case, CaseStatus, Priority
 from omniline.models.channel import ChannelAccount, InboundFailure
-from omniline.models.customer import Customer, CustomerIdentity, CustomerMerge
+from omniline.models.customer import (
+    Customer,
+    CustomerIdentity,
+    CustomerMerge,
+    MergeSuggestion,
+    SuggestionStatus,
+)
 from omniline.models.file import File
 from omniline.models.interaction import (
     OPEN_INTERACTION_STATUSES,
@@ -30,7 +36,7 @@ from omniline.models.knowledge import (
     outside_models,
 )
 from omniline.models.limit import RateHit
-from omniline.models.portal import CaseLookup, PortalEvent, PortalVisit
+from omniline.models.portal import CaseLookup, PortalEvent, PortalVisit, StatusCode
 from omniline.models.reason import ContactReason
 from omniline.models.routing import (
     Agent,
@@ -96,6 +102,7 @@ __all__ = [
     "KnowledgeSearch",
     "LoginSession",
     "Membership",
+    "MergeSuggestion",
     "Message",
     "PortalEvent",
     "PortalVisit",
@@ -106,6 +113,8 @@ __all__ = [
     "Role",
     "RoutingHead",
     "RoutingProfile",
+    "StatusCode",
+    "SuggestionStatus",
     "Tenant",
     "User",
     "outside_models",

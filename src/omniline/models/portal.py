@@ -58,3 +58,22 @@ class CaseLookup(IdMixin, CreatedMixin, TenantMixin, Base):
     client: Mapped[str] = mapped_column(String(64))
     case_number: Mapped[int | None] = mapped_column(Integer)
     succeeded: Mapped[bool]
+
+
+class StatusCode(IdMixin, CreatedMixin, TenantMixin, Base):
+    """A one-time code sent to an address a case's customer is known by, to open the case.
+
+    The code is not stored: it is derived from the row's id with the installation's secret,
+    so neither the database nor its backups can open a case.
+    """
+
+    __tablename__ = "case_status_codes"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("cases.id", ondelete="CASCADE"))
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(16))  # email (phone, once text messages exist)
+    destination: Mapped[str] = mapped_column(String(320))
+    lookup_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # the attempt it counts as until used
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

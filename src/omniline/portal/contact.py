@@ -1,15 +1,20 @@
 """'Still need help?': a web-form message or a callback request from the portal becomes a
-contact, with what the visitor searched and read attached as an internal note for the agent."""
+contact, with what the visitor searched and read attached as an internal note for the agent.
+
+What the visitor types proves nothing: the contact goes to a customer of its own, and a
+customer on file with the same e-mail or phone is only suggested to the agent (see
+`customers.service.resolve_customer`)."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
+from omniline.callbacks import service as callbacks
 from omniline.channels.base import InboundMessage
-from omniline.customers.service import IdentityClaim
+from omniline.customers.service import typed_claims
 from omniline.inbound import service as inbound
 from omniline.interactions import service as interactions
 from omniline.journal.work import Work
-from omniline.kit.errors import InvalidInput
+from omniline.kit.errors import Conflict, InvalidInput
 from omniline.kit.ids import new_id
 from omniline.limits import service as limits
 from omniline.models import PortalVisit, Tenant
@@ -41,15 +46,6 @@ class ContactForm:
     when: str = ""  # a callback's preferred time, in the visitor's words
 
 
-def _claims(form: ContactForm) -> list[IdentityClaim]:
-    claims = []
-    if form.email.strip():
-        claims.append(IdentityClaim("email", form.email.strip()))
-    if form.phone.strip():
-        claims.append(IdentityClaim("phone", form.phone.strip()))
-    return claims
-
-
 def check_form(form: ContactForm) -> None:
     """A clear 422 for what is missing."""
     if form.kind == "callback" and not form.phone.strip():
@@ -72,6 +68,17 @@ def callback_text(phone: str, when: str, message: str) -> str:
     return "\n".join(lines)
 
 
+def callback_wish(source: str, when: str, message: str) -> str:
+    """The note a requested callback carries to the agent (the number is on the callback,
+    shown to those who may read phone numbers)."""
+    lines = [f"Asked for {source}."]
+    if when.strip():
+        lines.append(f"Best time: {when.strip()[:200]}")
+    if message.strip():
+        lines.append(message.strip())
+    return "\n".join(lines)
+
+
 def _body(form: ContactForm) -> str:
     if form.kind != "callback":
         return form.message.strip()
@@ -83,8 +90,10 @@ async def request_contact(
 ) -> inbound.Accepted:
     """Store the request as an inbound contact (routed like any other) with the visit's trail."""
     check_form(form)
-    await limits.hit(work, tenant, CONTACTS, client)
     callback = form.kind == "callback"
+    if callback and await callbacks.callback_queue(work, tenant) is None:
+        raise Conflict(callbacks.NOT_OFFERED)
+    await limits.hit(work, tenant, CONTACTS, client)
     subject = "Callback request" if callback else (form.message.strip().splitlines() or [""])[0]
     landed = await inbound.accept(
         work,
@@ -92,7 +101,7 @@ async def request_contact(
         InboundMessage(
             channel=CALLBACK_CHANNEL if callback else FORM_CHANNEL,
             external_id=f"portal:{new_id()}",
-            sender=_claims(form),
+            sender=typed_claims(form.email, form.phone),  # never someone else's case
             sender_name=form.name.strip()[:200],
             body=_body(form),
             subject=subject[:120],
@@ -102,6 +111,9 @@ async def request_contact(
     interaction = await interactions.get_interaction_or_raise(work, tenant, landed.interaction_id)
     context = await trail(work, visit)
     interactions.add_system_note(work, tenant, interaction, context.as_note())
+    if callback:  # a real callback in the tenant's callback queue; the request is recorded
+        wish = callback_wish("on the help portal", form.when, form.message)
+        await callbacks.request_from_customer(work, tenant, interaction, form.phone, wish)
     mark_contacted(
         work, visit, landed.interaction_id, EventKind.CALLBACK if callback else EventKind.CONTACT
     )

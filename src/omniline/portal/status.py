@@ -1,9 +1,9 @@
 """Case status for customers: proof of ownership, rate limits, the public view, a reply.
 
-A customer proves a case is theirs with its number and an e-mail address or phone number
-the case's customer is known by, or with a signed link the contact center sent them. Every
-failure looks the same (nothing tells a wrong number from a wrong address) and failures are
-counted per client address and per case number, so guessing runs into the limit quickly.
+A customer proves a case is theirs with a signed link the contact center sent them, or with
+a one-time code sent to an address the case's customer is known by (`codes`): knowing the
+number and the address is not enough. Every failure looks the same and failures are counted
+per client address and per case number, so guessing runs into the limit quickly.
 """
 
 import uuid
@@ -18,7 +18,6 @@ from omniline.customers import service as customers
 from omniline.customers.identities import IdentityKind, normalize
 from omniline.interactions import service as interactions
 from omniline.journal.work import Work
-from omniline.kit.boundary import whole_number
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import DomainError, InvalidInput, NotFound, TooManyRequests
 from omniline.kit.ids import new_id
@@ -77,6 +76,17 @@ class Signer:
         data = [str(proof.case_id), str(proof.customer_id)]
         return self._serializer(tenant, "case-session").dumps(data)
 
+    def code_cookie(self, tenant: Tenant, code_id: uuid.UUID) -> str:
+        """A token for the visitor's cookie naming the code they were sent."""
+        return self._serializer(tenant, "case-code").dumps(str(code_id))
+
+    def read_code_cookie(self, tenant: Tenant, token: str) -> uuid.UUID | None:
+        try:
+            raw = self._serializer(tenant, "case-code").loads(token, max_age=SESSION_MINUTES * 60)
+            return uuid.UUID(str(raw))
+        except (BadSignature, SignatureExpired, ValueError, TypeError):
+            return None
+
     def read_link(self, tenant: Tenant, token: str) -> Proof | None:
         return self._read(tenant, "case-link", token, LINK_DAYS * 86400)
 
@@ -120,7 +130,7 @@ async def check_rate(work: Work, tenant: Tenant, client: str, number: int | None
         raise too_many
 
 
-def _contact_identity(tenant: Tenant, contact: str) -> tuple[str, str] | None:
+def contact_identity(tenant: Tenant, contact: str) -> tuple[str, str] | None:
     """The identity a visitor typed: an e-mail address or a phone number, normalised."""
     contact = contact.strip()
     kind = IdentityKind.EMAIL if "@" in contact else IdentityKind.PHONE
@@ -130,36 +140,9 @@ def _contact_identity(tenant: Tenant, contact: str) -> tuple[str, str] | None:
         return None
 
 
-async def look_up(
-    work: Work, tenant: Tenant, *, number_text: str, contact: str, client: str
-) -> Proof:
-    """The case with this number if the contact detail belongs to its customer; else 404.
-
-    The attempt is recorded either way (the caller commits, also when this raises)."""
-    number = whole_number(number_text.strip().lstrip("#"))  # beyond 64 bits: no such case
-    await check_rate(work, tenant, client, number)
-    identity = _contact_identity(tenant, contact)
-    proof = None
-    if number is not None and identity is not None:
-        proof = await _match(work, tenant, number, *identity)
-    work.session.add(
-        CaseLookup(
-            id=new_id(),
-            tenant_id=tenant.id,
-            client=client,
-            case_number=number,
-            succeeded=proof is not None,
-            created_at=utcnow(),
-        )
-    )
-    if proof is None:
-        raise LookupFailed(
-            "we found no case with that number for that e-mail address or phone number"
-        )
-    return proof
-
-
-async def _match(work: Work, tenant: Tenant, number: int, kind: str, value: str) -> Proof | None:
+async def match(work: Work, tenant: Tenant, number: int, kind: str, value: str) -> Proof | None:
+    """The case with this number if its customer is known by this identity (not yet proof:
+    the visitor must show they control it, see `codes`)."""
     row = (
         await work.session.execute(
             select(Case.id, Case.customer_id)
@@ -174,6 +157,7 @@ async def _match(work: Work, tenant: Tenant, number: int, kind: str, value: str)
                 CustomerIdentity.kind == kind,
                 CustomerIdentity.value == value,
             )
+            .limit(1)
         )
     ).first()
     return Proof(row[0], row[1]) if row is not None else None

@@ -85,6 +85,16 @@ def requirement(contact: Contact, now: datetime) -> Step:
     return current
 
 
+def room(agent: Agent, channel: str) -> int:
+    """How many more contacts of a channel the agent can take now, whatever their queues
+    (none while they handle a channel that blocks it)."""
+    if any(
+        agent.load.get(busy, 0) and channel in blocked for busy, blocked in agent.blocks.items()
+    ):
+        return 0
+    return max(agent.capacity.get(channel, 0) - agent.load.get(channel, 0), 0)
+
+
 def eligible(agent: Agent, contact: Contact, now: datetime) -> bool:
     """Whether the agent may be offered the contact now."""
     membership = agent.queues.get(contact.queue)
@@ -92,10 +102,7 @@ def eligible(agent: Agent, contact: Contact, now: datetime) -> bool:
         return False
     if (now - contact.enqueued_at).total_seconds() < membership.delay:
         return False
-    if agent.load.get(contact.channel, 0) >= agent.capacity.get(contact.channel, 0):
-        return False
-    if any(agent.load.get(busy, 0) and contact.channel in blocked
-           for busy, blocked in agent.blocks.items()):  # fmt: skip
+    if room(agent, contact.channel) <= 0:
         return False
     step = requirement(contact, now)
     return step.skill is None or agent.skills.get(step.skill, 0) >= step.min_level

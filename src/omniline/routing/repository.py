@@ -389,18 +389,22 @@ async def last_agents(
 
 
 async def answer_stats(
-    session: AsyncSession, tenant_id: uuid.UUID, queue_id: uuid.UUID, since: datetime
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    queue_id: uuid.UUID,
+    since: datetime,
+    channel: str | None = None,
 ) -> tuple[int, float | None]:
-    """Contacts of a queue answered since a time, and their mean handling time (seconds)."""
-    rows = (
-        await session.execute(
-            select(Interaction.answered_at, Interaction.ended_at).where(
-                Interaction.tenant_id == tenant_id,
-                Interaction.queue_id == queue_id,
-                Interaction.answered_at >= since,
-            )
-        )
-    ).all()
+    """Contacts of a queue (of one channel, if given) answered since a time, and their mean
+    handling time (seconds)."""
+    query = select(Interaction.answered_at, Interaction.ended_at).where(
+        Interaction.tenant_id == tenant_id,
+        Interaction.queue_id == queue_id,
+        Interaction.answered_at >= since,
+    )
+    if channel is not None:
+        query = query.where(Interaction.channel == channel)
+    rows = (await session.execute(query)).all()
     handled = [(e - a).total_seconds() for a, e in rows if a is not None and e is not None]
     return len(rows), (sum(handled) / len(handled) if handled else None)
 

@@ -299,13 +299,17 @@ class RequeueIn(BaseModel):
 
 
 class PositionOut(BaseModel):
-    """Where a waiting contact stands: 1 is next; the estimate is in seconds."""
+    """Where a waiting contact stands: 1 is next; the estimate is in seconds
+    (`routing.estimates.estimate_wait`)."""
 
     queue: str
     position: int
     waiting: int
     estimated_wait_seconds: int
-    basis: str
+    basis: str = Field(
+        description="free_agent_now, answer_rate_30m, handle_time or no_agent_available; "
+        "'_after_opening' when nobody can take it before the queue opens"
+    )
     open_now: bool
 
     @classmethod

@@ -6,6 +6,7 @@ routing pass holds.
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +31,10 @@ from omniline.models import (
 from omniline.reasons import service as reasons
 from omniline.routing import calendar, engine, presence
 from omniline.routing import repository as repo
+from omniline.routing.estimates import (
+    WaitEstimate,
+    estimate_wait,
+)
 from omniline.routing.passes import (
     REALTIME_CHANNELS,
     is_written,
@@ -42,8 +47,6 @@ from omniline.tenants.service import zone
 
 S = InteractionStatus
 DEFAULT_BREAK_REASONS = ("lunch", "break", "training", "meeting", "coaching", "personal")
-ANSWER_WINDOW = timedelta(minutes=30)
-DEFAULT_HANDLE_SECONDS = 300.0
 
 list_queues = repo.queues
 list_profiles = repo.profiles
@@ -534,45 +537,26 @@ class Position:
 
 
 async def position(work: Work, tenant: Tenant, row: Interaction) -> Position:
-    """Where a waiting contact stands, and how long it may still wait."""
+    """Where a waiting contact stands, and how long it may still wait (`estimate_wait`)."""
     if row.status != S.QUEUED or row.queue_id is None:
         raise Conflict(f"the contact is not waiting in a queue (it is {row.status})")
     queue = await get_queue_or_raise(work, tenant, row.queue_id)
     waiting = [r for r in await repo.waiting(work.session, tenant.id) if r.queue_id == queue.id]
     order = serving_order(waiting)
     place = next(i for i, r in enumerate(order) if r.id == row.id) + 1
-    now = utcnow()
-    answered, handle = await repo.answer_stats(
-        work.session, tenant.id, queue.id, now - ANSWER_WINDOW
-    )
-    if answered >= 3:
-        per_second = answered / ANSWER_WINDOW.total_seconds()
-        estimate, basis = place / per_second, "answer_rate_30m"
-    else:
-        staffed = await _staffed(work, tenant, queue, row.channel)
-        estimate = place * (handle or DEFAULT_HANDLE_SECONDS) / max(staffed, 1)
-        basis = "handle_time_and_staffed_agents"
-    cal, tz = queue_calendar(tenant, queue), zone(tenant)
-    is_open = calendar.is_open(cal, tz, now)
-    if not is_open:  # nobody is expected to answer before the queue opens
-        opens = calendar.next_change(cal, tz, now)
-        estimate += (opens - now).total_seconds() if opens else 0
-        basis += "_after_opening"
-    return Position(queue.name, place, len(order), round(estimate), basis, is_open)
+    ahead = sum(1 for r in order[: place - 1] if r.channel == row.channel)
+    wait = await estimate_wait(work, tenant, queue, row.channel, ahead=ahead)
+    return Position(queue.name, place, len(order), wait.seconds, wait.basis, wait.open_now)
 
 
-async def _staffed(work: Work, tenant: Tenant, queue: Queue, channel: str) -> int:
-    """Available agents who serve the queue and can take the channel."""
-    profiles = {
-        p.id
-        for p in await repo.profiles(work.session, tenant.id)
-        if p.capacity.get(channel, 0) > 0 and takes(p, queue)
-    }
-    return sum(
-        1
-        for a in await repo.agents(work.session, tenant.id)
-        if a.profile_id in profiles and a.state == AgentState.AVAILABLE
-    )
+async def new_contact_wait(work: Work, tenant: Tenant, queue: Queue, channel: str) -> WaitEstimate:
+    """The wait of a contact of a channel that would join a queue now (behind all of it)."""
+    waiting = [
+        r
+        for r in await repo.waiting(work.session, tenant.id)
+        if r.queue_id == queue.id and r.channel == channel
+    ]
+    return await estimate_wait(work, tenant, queue, channel, ahead=len(waiting))
 
 
 def serving_order(rows: list[Interaction]) -> list[Interaction]:
@@ -740,6 +724,15 @@ async def entry_queue(work: Work, tenant: Tenant, channel: str, case_id: uuid.UU
     queues = await repo.queues(work.session, tenant.id)
     chains = await repo.reason_chains(work.session, tenant.id, [case_id])
     return passes_entry_queue(tenant, queues, channel, chains.get(case_id, ()))
+
+
+async def queue_for_channel(
+    work: Work, tenant: Tenant, channel: str, reasons: Sequence[str] = ()
+) -> Queue | None:
+    """The queue a new contact of a channel (with these reason codes, nearest first) would
+    wait in, before it has a case."""
+    queues = await repo.queues(work.session, tenant.id)
+    return passes_entry_queue(tenant, queues, channel, reasons)
 
 
 def opens_at(tenant: Tenant, queue: Queue, at: datetime) -> datetime | None:

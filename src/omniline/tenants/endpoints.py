@@ -1,9 +1,12 @@
 """Tenants, their members and roles."""
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 
-from omniline.api.deps import CtxDep, IdPath, PrincipalDep, WorkDep, get_runtime
+from omniline.api.deps import Ctx, CtxDep, IdPath, PrincipalDep, WorkDep, get_runtime
 from omniline.auth.permissions import Permission
+from omniline.callbacks import service as callbacks
 from omniline.kit.errors import Forbidden
 from omniline.models import Invitation, Role, Tenant
 from omniline.tenants import service
@@ -24,8 +27,26 @@ from omniline.users import service as users
 router = APIRouter(tags=["tenants"])
 
 
-def _out(tenant: Tenant) -> TenantOut:
-    return TenantOut.model_validate(tenant, from_attributes=True)
+def _out(tenant: Tenant, warnings: list[str] | None = None) -> TenantOut:
+    made = TenantOut.model_validate(tenant, from_attributes=True)
+    made.warnings = warnings or []
+    return made
+
+
+async def _settings_out(ctx: Ctx) -> TenantOut:
+    """The tenant with what its administrators should fix."""
+    return _out(ctx.tenant, await callbacks.setup_warnings(ctx.work, ctx.tenant))
+
+
+async def _changes(ctx: Ctx, body: TenantPatch) -> dict[str, Any]:
+    """The fields to change; callback_queue_id: null clears it, a queue must take calls."""
+    changes = body.model_dump(exclude_none=True)
+    if "callback_queue_id" in body.model_fields_set:
+        queue_id = body.callback_queue_id
+        if queue_id is not None:
+            await callbacks.check_callback_queue(ctx.work, ctx.tenant, queue_id)
+        changes["callback_queue_id"] = str(queue_id) if queue_id else None
+    return changes
 
 
 def _role(role: Role) -> RoleOut:
@@ -44,17 +65,17 @@ async def create_tenant(body: TenantIn, work: WorkDep, who: PrincipalDep) -> Ten
 
 @router.get("/tenants/{tenant}", response_model=TenantOut)
 async def get_tenant(ctx: CtxDep) -> TenantOut:
-    """A tenant the caller works on."""
-    return _out(ctx.tenant)
+    """A tenant the caller works on, with warnings about its setup."""
+    return await _settings_out(ctx)
 
 
 @router.patch("/tenants/{tenant}", response_model=TenantOut)
 async def patch_tenant(body: TenantPatch, ctx: CtxDep) -> TenantOut:
     """Change a tenant's settings."""
     ctx.access.require(Permission.TENANT_MANAGE)
-    await service.update_tenant(ctx.work, ctx.tenant, body.model_dump(exclude_none=True))
+    await service.update_tenant(ctx.work, ctx.tenant, await _changes(ctx, body))
     await ctx.work.commit()
-    return _out(ctx.tenant)
+    return await _settings_out(ctx)
 
 
 @router.get("/tenants/{tenant}/members", response_model=list[MemberOut])

@@ -45,6 +45,11 @@ class TenantPatch(BaseModel):
     portal_enabled: bool | None = None
     # an agent whose desks are all silent this long goes away (a desk beats every 20 s)
     desk_timeout_seconds: Annotated[int, Field(ge=30, le=3600)] | None = None
+    callback_queue_id: uuid.UUID | None = Field(
+        None,
+        description="the voice queue callbacks asked for on the help portal and in the web chat "
+        "wait in; null: callbacks are not offered there",
+    )
 
 
 class TenantOut(BaseModel):
@@ -57,6 +62,9 @@ class TenantOut(BaseModel):
     business_calendar: dict[str, Any]
     settings: dict[str, Any]
     created_at: datetime
+    warnings: list[str] = Field(
+        default=[], description="what is not working as one might expect, and how to fix it"
+    )
 
 
 class RoleIn(BaseModel):

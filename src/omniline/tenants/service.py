@@ -31,6 +31,7 @@ SETTING_KEYS = (
     "wrap_up_reason_required",
     "portal_enabled",
     "desk_timeout_seconds",
+    "callback_queue_id",
 )
 
 

@@ -54,6 +54,9 @@ SCRIPT_TEXTS = (
     "Queues", "Colleagues", "Needs a reason", "Classify",
     "The wrap-up time ran out: choose the contact's reason.", "agent", "system",
     "staff for the customer", "bot",
+    "Verified identity", "Typed by the visitor, not verified",
+    "Maybe the same person as", "Confirm: same person", "Dismiss: not the same",
+    "Merged", "Dismissed",
 )  # fmt: skip
 
 
@@ -114,6 +117,7 @@ async def desk_data(work: Work, access: TenantAccess, language: str) -> dict[str
             "send": access.can(Permission.MESSAGES_SEND),
             "transfer": access.can(Permission.INTERACTIONS_WRITE),
             "edit": access.can(Permission.CUSTOMERS_WRITE),
+            "merge": access.can(Permission.CUSTOMERS_MERGE),
         },
         "texts": {text: _(text) for text in SCRIPT_TEXTS},
     }

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.responses import HTMLResponse
 
 from omniline.api.deps import WorkDep, client_ip, get_runtime
+from omniline.callbacks import service as callbacks
 from omniline.channels.webchat.settings import read_settings
 from omniline.journal.actor import Actor, ActorType
 from omniline.journal.work import Work
@@ -20,7 +21,7 @@ from omniline.kit.errors import DomainError, NotFound
 from omniline.knowledge import articles, feedback
 from omniline.limits import service as limits
 from omniline.models import PortalVisit, Tenant
-from omniline.portal import catalog, status, visits
+from omniline.portal import catalog, codes, status, visits
 from omniline.portal.contact import ContactForm, request_contact
 from omniline.tenants.service import get_tenant, tenant_setting
 from omniline.web import i18n
@@ -30,6 +31,7 @@ router = APIRouter(prefix="/help/{tenant_slug}", include_in_schema=False)
 
 VISIT_COOKIE = "omniline_visit"
 CASE_COOKIE = "omniline_case"
+CODE_COOKIE = "omniline_case_code"
 
 
 class Portal:
@@ -42,6 +44,7 @@ class Portal:
         self.language = language
         self.visit: PortalVisit | None = None
         self.secret = get_runtime(request).settings.secret_key
+        self.callbacks = False  # set by get_portal: whether callbacks are offered
 
     @property
     def base(self) -> str:
@@ -91,6 +94,7 @@ class Portal:
             base=self.base,
             form_token=self.token if self.visit else "",
             chat_context=self.chat_context(),
+            callbacks=self.callbacks,
             **context,
         )
         self.keep_visit(response)
@@ -121,7 +125,9 @@ async def get_portal(tenant_slug: str, request: Request, work: WorkDep) -> Porta
     if tenant is None or not tenant_setting(tenant, "portal_enabled"):
         raise NotFound("there is no help portal here")
     work.actor = Actor(ActorType.CUSTOMER, None, client_ip(request))
-    return Portal(request, work, tenant, i18n.pick_language(request, tenant.default_language))
+    portal = Portal(request, work, tenant, i18n.pick_language(request, tenant.default_language))
+    portal.callbacks = await callbacks.callback_queue(work, tenant) is not None
+    return portal
 
 
 PortalDep = Annotated[Portal, Depends(get_portal)]
@@ -214,7 +220,7 @@ async def contact_form(portal: PortalDep, kind: str = "message") -> HTMLResponse
     await portal.work.commit()
     return portal.page(
         "portal/contact.html",
-        kind="callback" if kind == "callback" else "message",
+        kind="callback" if kind == "callback" and portal.callbacks else "message",
         topics=await catalog.contact_topics(portal.work, portal.tenant),
         trail=await visits.trail(portal.work, visit),
         form={},
@@ -289,15 +295,22 @@ def _with_case_cookie(portal: Portal, proof: status.Proof, target: str) -> Respo
     return response
 
 
+async def _status_page(portal: Portal, status_code: int = 200, **context: object) -> HTMLResponse:
+    """The form that asks for a code (or, without a way to send one, says to use the link)."""
+    kinds = await codes.sendable_kinds(portal.work, portal.tenant)
+    defaults: dict[str, object] = {"error": "", "number": "", "codes": bool(kinds)}
+    return portal.page("portal/status.html", status_code, **{**defaults, **context})
+
+
 @router.get("/status", response_class=HTMLResponse)
 async def status_form(portal: PortalDep) -> HTMLResponse:
     await portal.begin_visit()
     await portal.work.commit()
-    return portal.page("portal/status.html", error="", number="")
+    return await _status_page(portal)
 
 
 @router.post("/status", response_model=None)
-async def status_lookup(
+async def status_request_code(
     portal: PortalDep,
     number: Annotated[str, Form(max_length=20)] = "",
     contact: Annotated[str, Form(max_length=320)] = "",
@@ -305,16 +318,59 @@ async def status_lookup(
 ) -> Response:
     await portal.begin_visit()
     portal.check_token(token)
-    client = portal.client
     try:
-        proof = await status.look_up(
-            portal.work, portal.tenant, number_text=number, contact=contact, client=client
+        code_id = await codes.request_code(
+            portal.work, portal.tenant, number_text=number, contact=contact, client=portal.client
         )
     except DomainError as exc:
-        await portal.work.commit()  # the failed attempt counts
-        return portal.page("portal/status.html", exc.status_code, error=exc.message, number=number)
+        await portal.work.commit()  # the attempt counts
+        return await _status_page(portal, exc.status_code, error=exc.message, number=number)
     await portal.work.commit()
-    return _with_case_cookie(portal, proof, f"{portal.base}/status/case")
+    response = RedirectResponse(f"{portal.base}/status/code", 303)
+    response.set_cookie(
+        CODE_COOKIE,
+        _signer(portal).code_cookie(portal.tenant, code_id),
+        max_age=codes.CODE_MINUTES * 60,
+        httponly=True,
+        samesite="lax",
+        path=f"{portal.base}/status",
+    )
+    portal.keep_visit(response)
+    return response
+
+
+@router.get("/status/code", response_class=HTMLResponse)
+async def status_code_form(portal: PortalDep) -> HTMLResponse:
+    await portal.begin_visit()
+    await portal.work.commit()
+    return portal.page("portal/status_code.html", error="", minutes=codes.CODE_MINUTES)
+
+
+@router.post("/status/code", response_model=None)
+async def status_check_code(
+    portal: PortalDep,
+    code: Annotated[str, Form(max_length=20)] = "",
+    token: Annotated[str, Form()] = "",
+) -> Response:
+    await portal.begin_visit()
+    portal.check_token(token)
+    cookie = portal.request.cookies.get(CODE_COOKIE, "")
+    code_id = _signer(portal).read_code_cookie(portal.tenant, cookie) if cookie else None
+    try:
+        proof = await codes.check_code(
+            portal.work, portal.tenant, secret=portal.secret, code_id=code_id, code=code,
+            client=portal.client,
+        )  # fmt: skip
+    except DomainError as exc:
+        await portal.work.commit()  # the failed attempt counts
+        return portal.page(
+            "portal/status_code.html", exc.status_code, error=exc.message,
+            minutes=codes.CODE_MINUTES,
+        )  # fmt: skip
+    await portal.work.commit()
+    response = _with_case_cookie(portal, proof, f"{portal.base}/status/case")
+    response.delete_cookie(CODE_COOKIE, path=f"{portal.base}/status")
+    return response
 
 
 @router.get("/status/link/{token}", response_model=None)
@@ -324,7 +380,7 @@ async def status_link(portal: PortalDep, token: str) -> Response:
         await portal.begin_visit()
         await portal.work.commit()
         error = "this link is not valid or has expired: look your case up below"
-        return portal.page("portal/status.html", 404, error=error, number="")
+        return await _status_page(portal, 404, error=error)
     await portal.begin_visit()
     await portal.work.commit()
     return _with_case_cookie(portal, proof, f"{portal.base}/status/case")

@@ -56,3 +56,18 @@ async def interaction_of(client: httpx.AsyncClient, world: World, token: str) ->
         if any(m["id"] == first for m in messages.json()["items"]):
             return dict(row)
     raise AssertionError("no interaction holds the chat's first message")
+
+
+async def offer_callbacks(client: httpx.AsyncClient, world: World) -> dict[str, Any]:
+    """A voice queue for the callbacks customers ask for, set as the tenant's callback queue."""
+    tenant = f"/api/v1/tenants/{world.tenant.slug}"
+    queue = await client.post(
+        f"{tenant}/queues", json={"name": "callbacks", "channels": ["voice"], "calendar": {}},
+        headers=world.auth("admin"),
+    )  # fmt: skip
+    assert queue.status_code == 201, queue.text
+    made = await client.patch(
+        tenant, json={"callback_queue_id": queue.json()["id"]}, headers=world.auth("admin")
+    )
+    assert made.status_code == 200, made.text
+    return dict(queue.json())

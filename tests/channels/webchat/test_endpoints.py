@@ -20,6 +20,7 @@ from tests.channels.webchat.helpers import (
     SHOP,
     enable,
     interaction_of,
+    offer_callbacks,
     start,
     visitor,
 )
@@ -190,6 +191,11 @@ async def test_a_signed_identity_lands_on_the_customer_an_unsigned_claim_does_no
         client, identity=sign_identity(secret, {"email": "maja@example.com"}), name=""
     )
     assert (await interaction_of(client, world, signed["token"]))["customer_id"] == maja
+    # the panel says what the note says: the site vouched for this address
+    panel = await client.get(f"/api/v1/tenants/acme/customers/{maja}", headers=world.auth("agent"))
+    assert [(i["kind"], i["verified"], i["typed"]) for i in panel.json()["identities"]] == [
+        ("email", True, False)
+    ]
 
     claimed = await start(client, name="Maja", email="maja@example.com")
     row = await interaction_of(client, world, claimed["token"])
@@ -203,10 +209,47 @@ async def test_a_signed_identity_lands_on_the_customer_an_unsigned_claim_does_no
     assert "identity NOT verified" in note["body"]
 
 
+async def test_typed_details_in_the_written_forms_never_reach_the_customer_on_file(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """H1: a stranger who types Maja's address and number leaves a contact of their own."""
+    await enable(client, world)
+    payload = {
+        "channel": "email", "external_id": "mail-1", "body": "About my late aunt",
+        "sender": {"name": "Maja", "identities": [{"kind": "email", "value": "maja@example.com"}]},
+    }  # fmt: skip
+    maja = (await client.post("/api/v1/inbound", json=payload, headers=world.auth("api"))).json()
+    left = await client.post(
+        f"{CHAT}/leave-message",
+        json={"email": "maja@example.com", "phone": "07700 900123", "message": "My case?"},
+        headers=visitor(),
+    )
+    assert left.status_code == 201, left.text
+    listed = await client.get(
+        "/api/v1/tenants/acme/interactions", params={"channel": "webform"},
+        headers=world.auth("agent"),
+    )  # fmt: skip
+    [row] = listed.json()["items"]
+    assert row["customer_id"] != maja["customer_id"]
+    assert row["case_id"] != maja["case_id"]
+    owner = await client.get(
+        f"/api/v1/tenants/acme/customers/{maja['customer_id']}", headers=world.auth("agent")
+    )
+    assert [i["kind"] for i in owner.json()["identities"]] == ["email"]  # nothing attached
+    suggested = await client.get(
+        f"/api/v1/tenants/acme/customers/{maja['customer_id']}/suggestions",
+        headers=world.auth("agent"),
+    )
+    [suggestion] = suggested.json()
+    assert suggestion["customer_id"] == row["customer_id"]
+    assert suggestion["kinds"] == ["email"]
+
+
 async def test_leaving_a_message_or_asking_for_a_callback_makes_written_contacts(
     client: httpx.AsyncClient, world: World
 ) -> None:
     await enable(client, world)
+    await offer_callbacks(client, world)
     left = await client.post(
         f"{CHAT}/leave-message",
         json={"name": "Ada", "email": "ada@example.com", "message": "Call me maybe"},
@@ -409,3 +452,30 @@ async def test_one_address_cannot_flood_the_public_chat(
         f"{CHAT}/start", json={"name": "Ada", "message": "hi"}, headers=visitor()
     )
     assert third.status_code == 429
+
+
+async def test_a_signed_in_visitor_is_not_asked_who_they_are_again(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    secret = (await enable(client, world, rotate_identity_secret=True))["identity_secret"]
+    await offer_callbacks(client, world)
+    token = sign_identity(secret, {"email": "maja@example.com", "phone": "07700 900123",
+                                   "name": "Maja"})  # fmt: skip
+    who = await client.post(f"{CHAT}/identity", json={"identity": token}, headers=visitor())
+    assert who.status_code == 200, who.text
+    assert who.json() == {"verified": True, "name": "Maja", "phone": True}
+    forged = await client.post(
+        f"{CHAT}/identity",
+        json={"identity": token[:-1] + ("1" if token.endswith("0") else "0")},
+        headers=visitor(),
+    )
+    assert forged.json() == {"verified": False, "name": "", "phone": False}
+    called = await client.post(f"{CHAT}/callback", json={"identity": token}, headers=visitor())
+    assert called.status_code == 201, called.text  # the number the site signed is used
+    [made] = (
+        await client.get(
+            "/api/v1/tenants/acme/callbacks", params={"reveal": "true"},
+            headers=world.auth("admin"),
+        )
+    ).json()["items"]  # fmt: skip
+    assert made["phone"] == "+447700900123"

@@ -25,7 +25,7 @@ from omniline.channels.webchat.tokens import (
     sign_identity,
     verify_identity,
 )
-from omniline.customers.service import IdentityClaim
+from omniline.customers.service import Assurance, IdentityClaim
 from omniline.interactions import service as interactions
 from omniline.journal.actor import Actor, ActorType
 from omniline.kit.errors import Conflict, InvalidInput, Unauthorized
@@ -34,10 +34,12 @@ from omniline.models import (
     CustomerIdentity,
     DeliveryStatus,
     Interaction,
+    MergeSuggestion,
     Message,
     Tenant,
 )
 from omniline.runtime import Runtime
+from tests.channels.webchat.helpers import offer_callbacks
 from tests.conftest import World
 from tests.jobs.helpers import MovableClock
 
@@ -109,7 +111,7 @@ def test_identity_tokens_check_out_only_with_the_secret_and_in_time() -> None:
     token = sign_identity(SECRET, {"email": "maja@example.com", "name": "Maja K"})
     identity = verify_identity(SECRET, token)
     assert identity is not None
-    assert identity.claims == [IdentityClaim("email", "maja@example.com")]
+    assert identity.claims == [IdentityClaim("email", "maja@example.com", Assurance.VERIFIED)]
     assert identity.name == "Maja K"
     assert verify_identity("another secret", token) is None
     assert verify_identity(None, token) is None
@@ -218,8 +220,13 @@ async def test_an_unsigned_claim_never_lands_on_an_existing_customer(
                 )
             )
         )
-        # the typed address is not taken as the customer's: only the visitor's own id
-        assert [i.kind for i in identities] == ["webchat"]
+        # the typed address is kept as typed (where to answer), never as proof; the customer
+        # on file who holds it is only suggested
+        kept = sorted((i.kind, i.typed, i.verified) for i in identities)
+        assert kept == [("email", True, False), ("webchat", False, False)]
+        [suggested] = list(await session.scalars(select(MergeSuggestion)))
+        assert str(suggested.candidate_id) == existing
+        assert suggested.customer_id == started.interaction.customer_id
         notes = list(
             await session.scalars(
                 select(Message).where(
@@ -378,6 +385,7 @@ async def test_a_message_or_a_callback_becomes_a_written_contact(
     client: httpx.AsyncClient, world: World, runtime: Runtime
 ) -> None:
     await _configure(runtime, world.tenant.id)
+    await offer_callbacks(client, world)
     work = runtime.work()
     tenant = await work.session.get_one(Tenant, world.tenant.id)
     settings = read_settings(tenant)

@@ -26,6 +26,7 @@ from omniline.channels.webchat.schemas import (
     CallbackIn,
     ChatConfig,
     History,
+    IdentityIn,
     LeaveMessageIn,
     MessageIn,
     Received,
@@ -33,6 +34,7 @@ from omniline.channels.webchat.schemas import (
     StartIn,
     Status,
     TypingIn,
+    VisitorIdentity,
     VisitorMessage,
     WebchatIn,
     WebchatOut,
@@ -209,9 +211,19 @@ async def get_config(
         open=now.open,
         busy=now.busy,
         estimated_wait_seconds=now.estimated_wait_seconds,
+        callbacks=await service.offers_callbacks(chat.work, chat.tenant),
         max_file_bytes=files.MAX_BYTES,
         file_types=list(files.ALLOWED_TYPES),
     )
+
+
+@router.post(
+    BASE + "/identity",
+    response_model=VisitorIdentity,
+    summary="Whether the site's identity token checks out, so the widget asks nothing again",
+)
+async def check_identity(chat: ChatDep, body: IdentityIn) -> VisitorIdentity:
+    return service.who_is(chat.settings, body.identity)
 
 
 @router.post(BASE + "/start", response_model=Started, status_code=201, summary="Start a chat")

@@ -28,6 +28,7 @@ class ChatConfig(BaseModel):
     open: bool = Field(description="business hours, or an agent is available now")
     busy: bool = Field(description="the expected wait is longer than the tenant allows")
     estimated_wait_seconds: int | None
+    callbacks: bool = Field(description="the tenant takes callback requests (a callback queue)")
     max_file_bytes: int
     file_types: list[str]
 
@@ -118,12 +119,31 @@ class CallbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Text200 = ""
-    phone: Annotated[str, Field(min_length=1, max_length=50)]
+    phone: Annotated[str, Field(max_length=50)] = Field(
+        "", description="the number to call; may be left out when the identity signs one"
+    )
     when: Text200 = ""
     topic: Annotated[str, Field(max_length=100)] = ""
     message: Annotated[str, Field(max_length=MESSAGE_LIMIT)] = ""
     identity: Annotated[str, Field(max_length=4096)] = ""
     page: Annotated[str, Field(max_length=2000)] = ""
+
+
+class IdentityIn(BaseModel):
+    """The identity token the site gave the widget."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    identity: Annotated[str, Field(max_length=4096)] = ""
+
+
+class VisitorIdentity(BaseModel):
+    """What the widget may know of a signed-in visitor: whether the token checks out, the
+    name the site signed, and whether it signed a phone number (no values beyond the name)."""
+
+    verified: bool
+    name: str = ""
+    phone: bool = False
 
 
 class Received(BaseModel):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from omniline.callbacks import service as callbacks
 from omniline.cases import service as cases
 from omniline.channels.base import InboundMessage
 from omniline.channels.webchat.schemas import (
@@ -22,13 +23,19 @@ from omniline.channels.webchat.schemas import (
     StartIn,
     Status,
     Topic,
+    VisitorIdentity,
     VisitorMessage,
 )
 from omniline.channels.webchat.settings import CHANNEL, WebchatSettings, normalize_origin
-from omniline.channels.webchat.tokens import Conversation, ConversationSigner, verify_identity
+from omniline.channels.webchat.tokens import (
+    Conversation,
+    ConversationSigner,
+    Identity,
+    verify_identity,
+)
 from omniline.customers import service as customers
 from omniline.customers.identities import IdentityKind, normalize
-from omniline.customers.service import IdentityClaim
+from omniline.customers.service import IdentityClaim, typed_claims
 from omniline.files import service as files
 from omniline.inbound import service as inbound
 from omniline.interactions import service as interactions
@@ -48,12 +55,11 @@ from omniline.models import (
     User,
 )
 from omniline.portal import visits
-from omniline.portal.contact import callback_text
+from omniline.portal.contact import callback_text, callback_wish
 from omniline.realtime.signals import Signal, Signals
 from omniline.reasons import service as reasons
 from omniline.routing import calendar
 from omniline.routing import service as routing
-from omniline.routing.passes import queue_calendar
 from omniline.tenants.service import zone
 
 FORM_CHANNEL = "webform"
@@ -96,26 +102,24 @@ class Availability:
 
 
 async def availability(work: Work, tenant: Tenant, settings: WebchatSettings) -> Availability:
-    """Open in business hours or while an agent is available; busy past the tenant's wait."""
+    """Open while a chat would be answered (an agent can take it, or business hours); busy
+    past the tenant's wait. The wait is routing's estimate (`routing.service.estimate_wait`)."""
     now = utcnow()
-    stats = [
-        s
-        for s in await routing.queue_stats(work, tenant)
-        if s.queue.active and CHANNEL in s.queue.channels
-    ]
-    if not stats:  # routing does not serve chats: the tenant's hours decide
+    queue = await routing.queue_for_channel(work, tenant, CHANNEL)
+    if queue is None:  # routing does not serve chats: the tenant's hours decide
         try:
             cal = calendar.parse_calendar(tenant.business_calendar or {})
         except InvalidInput:
             cal = calendar.ALWAYS_OPEN
         return Availability(calendar.is_open(cal, zone(tenant), now), False, None)
-    entry = min(stats, key=lambda s: (-s.queue.priority, s.queue.name))  # where chats go
-    hours = calendar.is_open(queue_calendar(tenant, entry.queue), zone(tenant), now)
-    available = entry.numbers.agents_available
-    ahead = max(entry.numbers.waiting + 1 - available, 0)
-    estimate = round(ahead * routing.DEFAULT_HANDLE_SECONDS / max(available, 1))
-    is_open = hours or available > 0
-    return Availability(is_open, is_open and estimate > settings.max_wait_seconds, estimate)
+    wait = await routing.new_contact_wait(work, tenant, queue, CHANNEL)
+    is_open = wait.open_now or wait.free_now > 0
+    return Availability(is_open, is_open and wait.seconds > settings.max_wait_seconds, wait.seconds)
+
+
+async def offers_callbacks(work: Work, tenant: Tenant) -> bool:
+    """Whether the visitor may ask for a call back (the tenant has a callback queue)."""
+    return await callbacks.callback_queue(work, tenant) is not None
 
 
 async def topics(work: Work, tenant: Tenant, settings: WebchatSettings) -> list[Topic]:
@@ -184,7 +188,7 @@ async def start(
     identity = verify_identity(settings.identity_secret, form.identity)
     details = check_details(tenant, settings, form.model_dump(), identified=identity is not None)
     text = _message_text(form.message)
-    claims = identity.claims if identity else [IdentityClaim("webchat", new_id().hex)]
+    claims = identity.claims if identity else _visitor_claims(details)
     topic_name = await _topic_name(work, tenant, settings, details.topic)
     landed = await inbound.accept(
         work,
@@ -440,13 +444,34 @@ async def request_callback(
 ) -> inbound.Accepted:
     """A request to be called back ("callback"), with the number and the best time."""
     identity = verify_identity(settings.identity_secret, form.identity)
-    details = _checked(tenant, settings, _fields(form.name, "", form.phone, form.topic))
+    signed = _signed_phone(identity)
+    details = _checked(tenant, settings, _fields(form.name, "", form.phone or signed, form.topic))
     if not details.phone:
         raise InvalidInput("give the phone number we should call")
+    if await callbacks.callback_queue(work, tenant) is None:
+        raise Conflict(callbacks.NOT_OFFERED)
     claims = identity.claims if identity else _contact_claims(details)
     body = callback_text(details.phone, form.when, form.message)
     note = await _written_note(work, tenant, settings, details, identity is not None, form.page)
-    return await _written(work, tenant, CALLBACK_CHANNEL, claims, details, body, note)
+    landed = await _written(work, tenant, CALLBACK_CHANNEL, claims, details, body, note)
+    request = await interactions.get_interaction_or_raise(work, tenant, landed.interaction_id)
+    wish = callback_wish("in the web chat", form.when, form.message)
+    await callbacks.request_from_customer(work, tenant, request, details.phone, wish)
+    return landed
+
+
+def _signed_phone(identity: Identity | None) -> str:
+    """The phone number a signed identity carries ('' without one)."""
+    phones = [c.value for c in identity.claims if c.kind == "phone"] if identity else []
+    return phones[0] if phones else ""
+
+
+def who_is(settings: WebchatSettings, token: str) -> VisitorIdentity:
+    """What the widget may know of the visitor the site signed in (so it asks nothing again)."""
+    identity = verify_identity(settings.identity_secret, token)
+    if identity is None:
+        return VisitorIdentity(verified=False)
+    return VisitorIdentity(verified=True, name=identity.name, phone=bool(_signed_phone(identity)))
 
 
 def _fields(name: str, email: str, phone: str, topic: str) -> dict[str, str]:
@@ -454,13 +479,14 @@ def _fields(name: str, email: str, phone: str, topic: str) -> dict[str, str]:
 
 
 def _contact_claims(details: Details) -> list[IdentityClaim]:
-    """Contact details for a written answer: they reach whoever owns them, as an e-mail does."""
-    claims = []
-    if details.email:
-        claims.append(IdentityClaim("email", details.email))
-    if details.phone:
-        claims.append(IdentityClaim("phone", details.phone))
-    return claims
+    """Contact details for a written answer: where to answer, never who the visitor is."""
+    return typed_claims(details.email, details.phone)
+
+
+def _visitor_claims(details: Details) -> list[IdentityClaim]:
+    """An anonymous chat's visitor: a customer of their own, with what they typed kept as
+    typed identities (an agent may confirm they are someone on file)."""
+    return [IdentityClaim("webchat", new_id().hex), *_contact_claims(details)]
 
 
 async def _written_note(

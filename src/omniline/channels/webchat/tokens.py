@@ -24,7 +24,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from omniline.customers.service import IdentityClaim
+from omniline.customers.service import Assurance, IdentityClaim
 from omniline.models import Tenant
 
 CONVERSATION_DAYS = 7
@@ -104,7 +104,7 @@ def verify_identity(secret: str | None, token: str) -> Identity | None:
     if doc is None or not isinstance(doc.get("exp"), int) or doc["exp"] < time.time():
         return None
     claims = [
-        IdentityClaim(kind, str(doc[kind]).strip())
+        IdentityClaim(kind, str(doc[kind]).strip(), Assurance.VERIFIED)
         for kind in IDENTITY_KINDS
         if isinstance(doc.get(kind), str | int) and str(doc[kind]).strip()
     ]

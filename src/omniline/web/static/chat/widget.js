@@ -93,6 +93,7 @@ form.fields input, form.fields select, form.fields textarea { display: block; wi
 
   const state = Object.assign({ token: "", open: false }, load());
   let cfg = null;
+  let who = { verified: false, name: "", phone: false }; // what the site's signed token says
   let T = {};
   let socket = null;
   let retry = 0;
@@ -179,7 +180,7 @@ form.fields input, form.fields select, form.fields textarea { display: block; wi
 
   const startForm = () => {
     const rules = cfg.fields;
-    const known = Boolean(identity); // the site vouches for who the visitor is: do not ask
+    const known = who.verified; // the site vouches for who the visitor is: do not ask again
     const ask = (name) => (known && name !== "topic" ? "hidden" : rules[name]);
     const problem = errorLine();
     const form = el("form", { class: "fields", novalidate: true },
@@ -214,13 +215,13 @@ form.fields input, form.fields select, form.fields textarea { display: block; wi
 
   const writtenForm = (kind) => {
     const callback = kind === "callback";
-    const known = Boolean(identity);
+    const known = who.verified;
     const problem = errorLine();
     const form = el("form", { class: "fields", novalidate: true },
       el("p", { text: callback ? T.callback_intro : T.leave_intro }),
       field("name", known ? "hidden" : "optional", "text"),
       callback ? null : field("email", known ? "hidden" : "optional", "email"),
-      field("phone", callback ? "required" : known ? "hidden" : "optional", "tel"),
+      field("phone", callback ? (known && who.phone ? "hidden" : "required") : known ? "hidden" : "optional", "tel"),
       callback ? el("label", {}, document.createTextNode(T.when + " "), el("input", { name: "when", maxlength: 200 })) : null,
       cfg.topics.length ? field("topic", "optional", "select") : null,
       field("message", callback ? "optional" : "required", "textarea"), problem,
@@ -249,7 +250,7 @@ form.fields input, form.fields select, form.fields textarea { display: block; wi
       el("p", { text: cfg.open ? fill(T.busy, { minutes }) : T.closed }),
       el("div", { class: "actions" },
         el("button", { class: "primary", type: "button", text: T.leave_message, onclick: () => view("leave", el("div", { class: "scroll" }, writtenForm("message"))) }),
-        el("button", { class: "secondary", type: "button", text: T.callback, onclick: () => view("callback", el("div", { class: "scroll" }, writtenForm("callback"))) }),
+        cfg.callbacks ? el("button", { class: "secondary", type: "button", text: T.callback, onclick: () => view("callback", el("div", { class: "scroll" }, writtenForm("callback"))) }) : null,
         cfg.open ? el("button", { class: "secondary", type: "button", text: T.chat_anyway, onclick: () => view("form", el("div", { class: "scroll" }, startForm())) }) : null));
   };
 
@@ -257,7 +258,8 @@ form.fields input, form.fields select, form.fields textarea { display: block; wi
     if (!cfg) return;
     if (state.token) return chatView();
     if (!cfg.open || cfg.busy) return view("offer", el("div", { class: "scroll" }, offer()));
-    view("form", el("div", { class: "scroll" }, el("p", { text: T.intro }), startForm()));
+    const intro = who.verified && who.name ? fill(T.signed_in, { name: who.name }) : T.intro;
+    view("form", el("div", { class: "scroll" }, el("p", { text: intro }), startForm()));
   };
 
   // --- the conversation -----------------------------------------------------------------
@@ -431,6 +433,9 @@ form.fields input, form.fields select, form.fields textarea { display: block; wi
       cfg = await call("GET", "/config?lang=" + encodeURIComponent(lang));
     } catch (e) { return; } // no chat for this site: show nothing
     T = cfg.texts;
+    if (identity) { // ask the server whether the site's token checks out, once
+      try { who = await call("POST", "/identity", { identity }); } catch (e) { /* asked as anyone */ }
+    }
     launcher.textContent = T.launcher;
     title.textContent = T.title + " · " + cfg.tenant_name;
     closer.setAttribute("aria-label", T.close);

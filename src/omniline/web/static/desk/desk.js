@@ -352,9 +352,11 @@ export function startDesk(root, data, hooks = {}) {
   async function loadCustomer(conv, reveal = false) {
     const box = conv.node.querySelector(".customer .who");
     const customer = await api("GET", `/customers/${conv.row.customer_id}${reveal ? "?reveal=true" : ""}`);
+    // the same words as the system note: proven by the site, typed by the visitor, or neither
+    const tag = (i) => i.verified ? el("span", { class: "tag verified", text: T("Verified identity") })
+      : i.typed ? el("span", { class: "tag", text: T("Typed by the visitor, not verified") }) : null;
     const rows = (customer.identities || []).map((i) =>
-      el("li", {}, `${i.kind}: `, el("span", { class: "value", text: i.value }),
-        i.verified === false ? el("span", { class: "tag", text: T("Unverified identity") }) : null));
+      el("li", {}, `${i.kind}: `, el("span", { class: "value", text: i.value }), " ", tag(i)));
     const name = data.can.edit
       ? el("form", { class: "name-form", onsubmit: (e) => { e.preventDefault(); rename(conv, e.target.elements.name.value); } },
           el("input", { name: "name", value: customer.display_name || "", "aria-label": T("Customer name"), maxlength: "200" }),
@@ -367,7 +369,9 @@ export function startDesk(root, data, hooks = {}) {
       data.can.edit ? identityForm(conv) : null,
       data.can.reveal && !reveal
         ? el("button", { type: "button", class: "link reveal", text: T("Reveal"), onclick: () => loadCustomer(conv, true) })
-        : null);
+        : null,
+      el("ul", { class: "suggestions" }));
+    loadSuggestions(conv);
     loadHistory(conv);
   }
 
@@ -392,6 +396,30 @@ export function startDesk(root, data, hooks = {}) {
       el("input", { name: "value", required: true, maxlength: "320", "aria-label": T("Phone number or e-mail address") }),
       el("button", { type: "submit", class: "link", text: T("Add") }));
     return form;
+  }
+
+  // typed details another customer holds: an agent who checked confirms (a merge) or dismisses
+  async function loadSuggestions(conv) {
+    const list = conv.node.querySelector(".customer .suggestions");
+    const rows = await api("GET", `/customers/${conv.row.customer_id}/suggestions`);
+    list.replaceChildren(...rows.map((s) => {
+      const other = s.customer_id === conv.row.customer_id ? s.candidate_id : s.customer_id;
+      const item = el("li", { class: "suggestion", "data-suggestion": s.id },
+        `${T("Maybe the same person as")} `, el("code", { text: other.slice(0, 8) }), ` (${s.kinds.join(", ")}) `);
+      if (data.can.merge) {
+        const decide = (verb, done) => async () => {
+          try {
+            await api("POST", `/customers/suggestions/${s.id}/${verb}`);
+            item.replaceChildren(T(done));
+            if (verb === "confirm") loadCustomer(conv);
+          } catch (error) { say(conv.node.querySelector('[role="status"]'), error.message); }
+        };
+        item.append(
+          el("button", { type: "button", class: "link", text: T("Confirm: same person"), onclick: decide("confirm", "Merged") }), " ",
+          el("button", { type: "button", class: "link", text: T("Dismiss: not the same"), onclick: decide("dismiss", "Dismissed") }));
+      }
+      return item;
+    }));
   }
 
   async function rename(conv, displayName) {
