@@ -9,6 +9,7 @@ from omniline.channels.registry import ChannelRegistry
 from omniline.channels.tasks import send_message_handler
 from omniline.jobs.worker import Handler
 from omniline.journal.work import Work
+from omniline.knowledge.tasks import reindex_handler
 
 
 def job_handlers(
@@ -20,4 +21,5 @@ def job_handlers(
     return {
         "messages.send": send_message_handler(sessions, new_work, channels),
         "callbacks.due": callback_due_handler(new_work),
+        "knowledge.reindex": reindex_handler(new_work),
     }

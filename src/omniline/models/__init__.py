@@ -26,6 +26,7 @@ from omniline.models.knowledge import (
     ArticleUse,
     ArticleVersion,
     Audience,
+    BodyFormat,
     KnowledgeSearch,
     outside_models,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "ArticleUse",
     "ArticleVersion",
     "Audience",
+    "BodyFormat",
     "AuditEntry",
     "AuthorKind",
     "Base",
