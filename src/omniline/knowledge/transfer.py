@@ -222,10 +222,8 @@ def to_markdown(row: Article, codes: list[str]) -> str:
     """An article as a Markdown file with front matter: its Markdown as written, or its HTML
     converted."""
     head = "".join(f"{k}: {v}".rstrip() + "\n" for k, v in _values(row, codes).items())
-    if row.body_format == BodyFormat.MARKDOWN:
-        body = row.markdown
-    else:
-        body = body_markdown(row.body)
+    markdown = row.body_format == BodyFormat.MARKDOWN
+    body = row.markdown if markdown else body_markdown(row.body)
     return f"---\n{head}---\n\n{body.strip()}\n"
 
 

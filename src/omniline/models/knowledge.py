@@ -51,9 +51,7 @@ class Article(IdMixin, CreatedMixin, TenantMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "slug"),
         # one article per language in a translation group
-        Index(
-            "ix_articles_translation", "tenant_id", "translation_group", "language", unique=True
-        ),
+        Index("ix_articles_translation", "tenant_id", "translation_group", "language", unique=True),
     )
 
     slug: Mapped[str] = mapped_column(String(120))

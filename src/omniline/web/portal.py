@@ -87,6 +87,7 @@ class Portal:
             name,
             self.language,
             status_code,
+            part="portal",
             tenant=self.tenant,
             base=self.base,
             form_token=self.token if self.visit else "",
@@ -133,7 +134,7 @@ async def home(portal: PortalDep) -> HTMLResponse:
     await portal.work.commit()
     return portal.page(
         "portal/home.html",
-        categories=await catalog.categories(portal.work, portal.tenant),
+        categories=await catalog.categories(portal.work, portal.tenant, portal.language),
         recent=await catalog.recent(portal.work, portal.tenant, portal.language),
     )
 
@@ -146,6 +147,7 @@ async def search(portal: PortalDep, q: str = "") -> HTMLResponse:
     found, terms = await articles.search(
         portal.work, portal.tenant, q, language=None, audiences=catalog.PUBLIC, limit=20
     )
+    found = catalog.one_per_topic(found, portal.language, portal.tenant)
     found.sort(key=lambda f: f.content.language != portal.language)  # stable: rank kept
     visit = await portal.begin_visit()
     visits.note(portal.work, visit, visits.EventKind.SEARCH, query=q, results=len(found))
@@ -159,7 +161,7 @@ async def search(portal: PortalDep, q: str = "") -> HTMLResponse:
 
 @router.get("/categories/{code}", response_class=HTMLResponse)
 async def category(portal: PortalDep, code: str) -> HTMLResponse:
-    sections = await catalog.category(portal.work, portal.tenant, code)
+    sections = await catalog.category(portal.work, portal.tenant, code, portal.language)
     if sections is None:
         raise NotFound("no such category")
     visit = await portal.begin_visit()
@@ -215,7 +217,7 @@ async def contact_form(portal: PortalDep, kind: str = "message") -> HTMLResponse
     return portal.page(
         "portal/contact.html",
         kind="callback" if kind == "callback" else "message",
-        topics=await catalog.contact_topics(portal.work, portal.tenant),
+        topics=await catalog.contact_topics(portal.work, portal.tenant, portal.language),
         trail=await visits.trail(portal.work, visit),
         form={},
         error="",
@@ -254,7 +256,7 @@ async def contact_send(
             "portal/contact.html",
             exc.status_code,
             kind=form.kind,
-            topics=await catalog.contact_topics(portal.work, portal.tenant),
+            topics=await catalog.contact_topics(portal.work, portal.tenant, portal.language),
             trail=await visits.trail(portal.work, await portal.begin_visit()),
             form=form,
             error=exc.message,

@@ -37,13 +37,9 @@ def upgrade() -> None:
     for table in ("articles", "article_versions"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(
-                sa.Column(
-                    "body_format", sa.String(length=8), nullable=False, server_default="html"
-                )
+                sa.Column("body_format", sa.String(length=8), nullable=False, server_default="html")
             )
-            batch_op.add_column(
-                sa.Column("markdown", sa.Text(), nullable=False, server_default="")
-            )
+            batch_op.add_column(sa.Column("markdown", sa.Text(), nullable=False, server_default=""))
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.add_column(sa.Column("translation_group", sa.Uuid(), nullable=True))
         batch_op.create_index(
@@ -77,12 +73,12 @@ def downgrade() -> None:
 
 
 class _Row:
-    def __init__(self, row: sa.Row[tuple[object, ...]]) -> None:
+    def __init__(self, row: Sequence[object]) -> None:
         self.id = _uuid(row[0])
         self.tenant_id = _uuid(row[1])
         self.slug, self.language, self.kind = str(row[2]), str(row[3]), str(row[4])
-        tags = row[5]
-        self.tags = set(json.loads(tags) if isinstance(tags, str) else tags or [])
+        tags = json.loads(row[5]) if isinstance(row[5], str) else row[5]
+        self.tags: set[str] = set(tags) if isinstance(tags, list) else set()
         self.public = row[6] == "published" and row[7] in ("public", "both")
         self.reasons: set[uuid.UUID] = set()
 
