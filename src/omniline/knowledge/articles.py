@@ -111,6 +111,12 @@ async def get_article_or_raise(work: Work, tenant: Tenant, article_id: uuid.UUID
     return row
 
 
+async def get_article_by_slug(work: Work, tenant: Tenant, slug: str) -> Article | None:
+    return await work.session.scalar(
+        select(Article).where(Article.tenant_id == tenant.id, Article.slug == slug)
+    )
+
+
 async def list_articles(
     work: Work,
     tenant: Tenant,

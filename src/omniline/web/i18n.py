@@ -58,7 +58,10 @@ def translator(language: str, part: str = "") -> Translate:
     english = catalog("en", part)
 
     def translate(text: str, **values: object) -> str:
-        made = _form(table.get(text) or english.get(text) or text, language, values)
+        entry, rules = table.get(text), language
+        if not entry:  # English, with English plural rules
+            entry, rules = english.get(text) or text, "en"
+        made = _form(entry, rules, values)
         return made.format(**values) if values else made
 
     return translate
