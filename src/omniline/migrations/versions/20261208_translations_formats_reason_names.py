@@ -34,42 +34,39 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # plain ALTER TABLE ... ADD COLUMN on both databases: a batch (copy-and-rename) table on
+    # SQLite would drop the old table, and its foreign keys would delete the rows that
+    # reference it (article_reasons, article_versions...)
     for table in ("articles", "article_versions"):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(
-                sa.Column("body_format", sa.String(length=8), nullable=False, server_default="html")
-            )
-            batch_op.add_column(sa.Column("markdown", sa.Text(), nullable=False, server_default=""))
-    with op.batch_alter_table("articles", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("translation_group", sa.Uuid(), nullable=True))
-        batch_op.create_index(
-            "ix_articles_translation",
-            ["tenant_id", "translation_group", "language"],
-            unique=True,
+        op.add_column(
+            table,
+            sa.Column("body_format", sa.String(length=8), nullable=False, server_default="html"),
         )
-    with op.batch_alter_table("contact_reasons", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "names",
-                omniline.kit.types.JSONDoc(),
-                nullable=False,
-                server_default=sa.text("'{}'"),
-            )
-        )
+        op.add_column(table, sa.Column("markdown", sa.Text(), nullable=False, server_default=""))
+    op.add_column("articles", sa.Column("translation_group", sa.Uuid(), nullable=True))
+    op.create_index(
+        "ix_articles_translation",
+        "articles",
+        ["tenant_id", "translation_group", "language"],
+        unique=True,
+    )
+    op.add_column(
+        "contact_reasons",
+        sa.Column(
+            "names", omniline.kit.types.JSONDoc(), nullable=False, server_default=sa.text("'{}'")
+        ),
+    )
     _link_translations()
     _reindex_published()
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("contact_reasons", schema=None) as batch_op:
-        batch_op.drop_column("names")
-    with op.batch_alter_table("articles", schema=None) as batch_op:
-        batch_op.drop_index("ix_articles_translation")
-        batch_op.drop_column("translation_group")
+    op.drop_column("contact_reasons", "names")
+    op.drop_index("ix_articles_translation", table_name="articles")
+    op.drop_column("articles", "translation_group")
     for table in ("article_versions", "articles"):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column("markdown")
-            batch_op.drop_column("body_format")
+        op.drop_column(table, "markdown")
+        op.drop_column(table, "body_format")
 
 
 class _Row:
