@@ -131,7 +131,7 @@ async def test_0013_links_the_translations_the_portal_guessed(db_url: str, tmp_p
                 _ARTICLES
             )
         )
-        group = {article_id: found for article_id, found in rows}
+        group = {article_id: found for article_id, found in rows.all()}  # noqa: C416
         jobs = (await conn.execute(sa.text("SELECT kind FROM jobs"))).scalars().all()
     await engine.dispose()
     unblock = made["unblock"]

@@ -201,9 +201,11 @@ async def test_lists_show_each_topic_once_in_the_visitors_language(
     assert home.text.count("Jak odblokować kartę") == 1
     assert "Unblocking a card" not in home.text
     russian = await client.get(f"{HELP}/contact", params={"lang": "ru"})
-    assert ">Карты</option>" in russian.text and ">— Заблокированная карта</option>" in russian.text
+    assert ">Карты</option>" in russian.text
+    assert ">— Заблокированная карта</option>" in russian.text
     english = await client.get(f"{HELP}/categories/cards", params={"lang": "en"})
-    assert "<h1>Cards</h1>" in english.text and "Unblocking a card" in english.text
+    assert "<h1>Cards</h1>" in english.text
+    assert "Unblocking a card" in english.text
     assert "Jak odblokować" not in english.text
     found = await client.get(f"{HELP}/search", params={"q": "PIN", "lang": "pl"})
     assert found.text.count("odblokować kartę") == 1
@@ -255,7 +257,8 @@ async def test_a_translation_group_has_one_article_per_language(
         headers=world.auth("supervisor"),
         json={"translation_of": None},
     )
-    assert unlinked.status_code == 200 and unlinked.json()["translations"] == []
+    assert unlinked.status_code == 200
+    assert unlinked.json()["translations"] == []
     english = await _api(client, world, "GET", f"/articles/{made['en']['id']}")
     assert [t["language"] for t in english["translations"]] == ["ru"]
 

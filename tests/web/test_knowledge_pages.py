@@ -451,4 +451,5 @@ async def test_the_editor_links_a_translation_both_ways(
     )
     assert "done=saved" in unlinked.headers["location"]
     row = await api(client, world, "GET", f"/articles/{english}")
-    assert row["translations"] == [] and row["translation_group"] is None
+    assert row["translations"] == []
+    assert row["translation_group"] is None
