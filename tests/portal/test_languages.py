@@ -246,6 +246,17 @@ async def test_a_translation_group_has_one_article_per_language(
         json={"language": "pl"},
     )
     assert relanguage.status_code == 409
+    theirs = await client.post(
+        "/api/v1/tenants/globex/articles",
+        headers=world.auth("other_api"),
+        json={"title": "Globex card", "body": "<p>x</p>", "language": "de"},
+    )
+    foreign = await client.patch(
+        f"{API}/articles/{made['en']['id']}",
+        headers=world.auth("supervisor"),
+        json={"translation_of": theirs.json()["id"]},
+    )
+    assert foreign.status_code == 404  # another tenant's article does not exist here
     itself = await client.patch(
         f"{API}/articles/{made['en']['id']}",
         headers=world.auth("supervisor"),
