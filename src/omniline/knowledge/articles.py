@@ -259,7 +259,7 @@ async def edit_article(
         raise InvalidInput("a guideline is for staff: its audience is internal")
     real = {k: v for k, v in content.items() if getattr(row, k) != v}
     if "language" in real:
-        await _check_language_free(work, row, real["language"])
+        await check_language_free(work, row, real["language"])
     for key in ("owner_id", "review_on"):
         if key in changes:
             setattr(row, key, changes[key])
@@ -336,7 +336,7 @@ async def roll_back(work: Work, tenant: Tenant, row: Article, number: int) -> Ar
     published article shows it at once."""
     old = await version_of(work, row, number)
     if old.language != row.language:
-        await _check_language_free(work, row, old.language)
+        await check_language_free(work, row, old.language)
     for key in VERSIONED_FIELDS:
         setattr(row, key, getattr(old, key))
     row.version += 1
@@ -390,7 +390,7 @@ async def translations_of(work: Work, row: Article) -> list[Article]:
     )
 
 
-async def _check_language_free(work: Work, row: Article, language: str) -> None:
+async def check_language_free(work: Work, row: Article, language: str) -> None:
     """A translation group holds one article per language."""
     for other in await translations_of(work, row):
         if other.language == language:

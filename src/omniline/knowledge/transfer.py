@@ -51,6 +51,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from omniline.journal.work import Work
+from omniline.kit.errors import Conflict
 from omniline.knowledge import articles
 from omniline.models import (
     Article,
@@ -628,6 +629,11 @@ async def _update_plan(
     for key in ("title", "language", "audience", "tags", "review_on"):
         if key in f and f[key] != getattr(row, key):
             plan.content[key] = f[key]
+    if "language" in plan.content:
+        try:
+            await articles.check_language_free(work, row, plan.content["language"])
+        except Conflict as exc:
+            raise FileError(exc.message) from exc
     if not equivalent_html(item.body, row.body) or _markdown_rewritten(row, item):
         plan.content["body"] = item.body if item.markdown is None else item.markdown
         plan.content["body_format"] = (
