@@ -48,7 +48,7 @@ async def test_every_leaf_reason_has_a_guideline_and_a_public_article(
     demo: tuple[Work, Tenant],
 ) -> None:
     work, tenant = demo
-    leaves = [code for code, _, parent in REASONS if parent is not None] + ["complaints"]
+    leaves = [code for code, _, parent, _ in REASONS if parent is not None] + ["complaints"]
     for code in leaves:
         reason = await work.session.scalar(
             select(ContactReason).where(
@@ -70,6 +70,9 @@ async def test_every_leaf_reason_has_a_guideline_and_a_public_article(
         ("block card", "en", "block-a-lost-card"),
         ("заблокировать карту", "ru", "block-a-lost-card-ru"),
         ("zablokować kartę", "pl", "block-a-lost-card-pl"),
+        # issue 12: the customer says the card "is blocked"; the article says "unblock"
+        ("заблокирована карта", "ru", "unblock-card-after-wrong-pin-ru"),
+        ("zablokowana karta", "pl", "unblock-card-after-wrong-pin-pl"),
     ],
 )
 async def test_customers_find_how_to_block_a_card_in_their_language(

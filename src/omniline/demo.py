@@ -78,18 +78,25 @@ CANNED: list[dict[str, str]] = [
 ]
 
 # (code, name, parent code)
-REASONS: list[tuple[str, str, str | None]] = [
-    ("cards", "Cards", None),
-    ("cards.blocked", "Blocked card", "cards"),
-    ("cards.lost", "Lost or stolen card", "cards"),
-    ("loans", "Loans", None),
-    ("loans.application", "Loan application", "loans"),
-    ("loans.repayment", "Loan repayment", "loans"),
-    ("accounts", "Accounts", None),
-    ("accounts.statement", "Account statement", "accounts"),
-    ("accounts.fees", "Fees and charges", "accounts"),
-    ("complaints", "Complaints", None),
-]
+# code, English name, parent, names in the portal's other languages
+REASONS: list[tuple[str, str, str | None, dict[str, str]]] = [
+    ("cards", "Cards", None, {"pl": "Karty", "ru": "Карты"}),
+    ("cards.blocked", "Blocked card", "cards",
+     {"pl": "Zablokowana karta", "ru": "Заблокированная карта"}),
+    ("cards.lost", "Lost or stolen card", "cards",
+     {"pl": "Zgubiona lub skradziona karta", "ru": "Потерянная или украденная карта"}),
+    ("loans", "Loans", None, {"pl": "Kredyty", "ru": "Кредиты"}),
+    ("loans.application", "Loan application", "loans",
+     {"pl": "Wniosek o kredyt", "ru": "Заявка на кредит"}),
+    ("loans.repayment", "Loan repayment", "loans",
+     {"pl": "Spłata kredytu", "ru": "Погашение кредита"}),
+    ("accounts", "Accounts", None, {"pl": "Konta", "ru": "Счета"}),
+    ("accounts.statement", "Account statement", "accounts",
+     {"pl": "Wyciąg z konta", "ru": "Выписка по счёту"}),
+    ("accounts.fees", "Fees and charges", "accounts",
+     {"pl": "Opłaty i prowizje", "ru": "Комиссии и платежи"}),
+    ("complaints", "Complaints", None, {"pl": "Reklamacje", "ru": "Жалобы"}),
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,10 +325,10 @@ def _business_calendar(year: int) -> dict[str, object]:
 
 async def _create_reasons(work: Work, tenant: Tenant) -> dict[str, ContactReason]:
     made: dict[str, ContactReason] = {}
-    for code, name, parent in REASONS:
+    for code, name, parent, names in REASONS:
         parent_id = made[parent].id if parent else None
         made[code] = await reasons.create_reason(
-            work, tenant, code=code, name=name, parent_id=parent_id
+            work, tenant, code=code, name=name, names=names, parent_id=parent_id
         )
         await work.session.flush()
     return made

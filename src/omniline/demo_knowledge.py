@@ -33,6 +33,11 @@ class DemoArticle:
     kind: ArticleKind = ArticleKind.ARTICLE
     audience: Audience = Audience.PUBLIC
 
+    @property
+    def translation_of(self) -> str | None:
+        """The English article this one translates: the demo names it `<slug>-<language>`."""
+        return self.slug.removesuffix(f"-{self.language}") if self.language != "en" else None
+
 
 def _guideline(slug: str, title: str, reasons: tuple[str, ...], body: str) -> DemoArticle:
     tags = ("guideline", *(code.split(".")[0] for code in reasons[:1]))
@@ -721,7 +726,12 @@ async def seed_knowledge(
     if editor is not None:
         work.actor = Actor(ActorType.USER, editor.id)
     try:
-        return [await _publish(work, tenant, item, reasons) for item in ARTICLES]
+        made = {item.slug: await _publish(work, tenant, item, reasons) for item in ARTICLES}
+        for item in ARTICLES:
+            if item.translation_of is not None:
+                original = made[item.translation_of].id
+                await articles.link_translation(work, tenant, made[item.slug], original)
+        return list(made.values())
     finally:
         work.actor = before
 

@@ -23,7 +23,7 @@ def log_in(page: Page, demo: Demo, who: str) -> None:
 
 def on_the_portal(page: Page, title: str, text: str) -> None:
     """The portal's link opens the article as customers read it; then back to the editor."""
-    editor = page.url.split("?")[0] + "?format=md"  # the text as Markdown, as it was written
+    editor = page.url.split("?")[0]  # reopened as it was written: Markdown (issue 12)
     page.get_by_role("link", name="Open on the help portal").click()
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
     expect(page.locator("article .body")).to_contain_text(text)
@@ -57,6 +57,7 @@ def test_an_editor_writes_publishes_and_rolls_back(browser: Browser, demo: Demo)
     on_the_portal(page, title, "Tell us where you go")
 
     expect(page.get_by_label("Markdown")).to_be_checked()
+    expect(page.get_by_label("Text", exact=True)).to_have_value(re.compile(r"^## Before you"))
     page.get_by_label("Text", exact=True).fill("## Before you travel\n\nCall us **first**.")
     page.get_by_label("Change note").fill("call us first")
     page.get_by_role("button", name="Save and publish").click()

@@ -98,6 +98,37 @@ def test_the_portal_speaks_the_visitors_language(browser: Browser, demo: Demo) -
     watched.assert_clean()
 
 
+def test_a_polish_visitor_reads_polish(browser: Browser, demo: Demo) -> None:
+    """Issue 12: Polish reason names and button, each topic once and in Polish, counts of
+    topics with their plural form, translations linked both ways, the customer's words."""
+    watched = open_page(browser, locale="pl-PL")
+    page = watched.page
+    page.goto(f"{demo.url}/help/{demo.slug}")
+    expect(page.get_by_role("button", name="Szukaj")).to_be_visible()
+    cards = page.get_by_role("link", name=re.compile(r"^Karty"))
+    expect(cards).to_contain_text(re.compile(r"\d+ artykuł(y|ów)?$"))
+    cards.click()
+    expect(page.get_by_role("heading", name="Karty", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Zablokowana karta")).to_be_visible()
+    unblock = page.get_by_role("link", name="Jak odblokować kartę po trzech błędnych PIN-ach")
+    expect(unblock).to_have_count(1)
+    expect(page.get_by_role("link", name="Unblocking a card after three wrong PINs")).to_have_count(
+        0
+    )
+    unblock.click()
+    page.locator(".translations a[lang=ru]").click()  # "also in": the Russian version
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Как разблокировать карту после трёх неверных PIN"
+    )
+    expect(page.locator(".translations a[lang=pl]")).to_have_count(1)  # and back
+    page.goto(f"{demo.url}/help/{demo.slug}?lang=ru")
+    page.get_by_label("Поиск по центру помощи").fill("заблокирована карта")
+    page.get_by_label("Поиск по центру помощи").press("Enter")
+    expect(page.locator(".results")).to_contain_text("Как разблокировать карту")
+    expect(page.locator("p.muted").first).to_contain_text(re.compile(r"^Найден[оа] \d+ стат"))  # noqa: RUF001
+    watched.assert_clean()
+
+
 def test_a_customer_follows_and_answers_their_case(browser: Browser, demo: Demo) -> None:
     email = f"kit-{uuid.uuid4().hex[:6]}@example.com"
     landed = demo.api_inbound(email, "Where is my new card?")

@@ -141,3 +141,35 @@ async def test_equal_scores_keep_one_order_at_every_page_size(
             f"{T}/knowledge/search", params={"q": "twin", "limit": limit}, headers=editor
         )
         assert [r["id"] for r in page.json()["results"]] == order[:limit]
+
+
+@pytest.mark.parametrize(
+    ("query", "language"),
+    [("заблокирована карта", "ru"), ("заблокирована карта", None), ("zablokowana karta", "pl")],
+)
+async def test_the_customers_words_find_the_unblock_article(
+    client: httpx.AsyncClient, world: World, query: str, language: str | None
+) -> None:
+    """Issue 12: "заблокирована карта" missed "Как разблокировать карту" (whose text says
+    блокируется, блокировку, разблокировать but never заблокирована) and found only the
+    article on blocking a lost card: the aspect prefix made another stem."""
+    articles = [
+        ("ru", "Как заблокировать потерянную карту",
+         "<p>Если карта потерялась, сразу заблокируйте её в приложении.</p>"),
+        ("ru", "Как разблокировать карту после трёх неверных PIN",
+         "<p>После трёх неверных PIN-кодов подряд PIN карты блокируется. Снять блокировку "
+         "можно в любом отделении.</p>"),
+        ("pl", "Jak odblokować kartę po trzech błędnych PIN-ach",
+         "<p>Po trzech błędnych PIN-ach doradca w oddziale zdejmie blokadę.</p>"),
+    ]  # fmt: skip
+    for lang, title, body in articles:
+        made = await client.post(
+            f"{T}/articles", json={"title": title, "body": body, "language": lang},
+            headers=world.auth("supervisor"),
+        )  # fmt: skip
+        await client.post(
+            f"{T}/articles/{made.json()['id']}/publish", headers=world.auth("supervisor")
+        )
+    titles = _titles(await _search(client, world, query, language))
+    wanted = "Jak odblokować" if query.startswith("zab") else "Как разблокировать"
+    assert any(t.startswith(wanted) for t in titles), titles

@@ -303,3 +303,39 @@ async def test_uploads_may_be_larger_than_other_requests(
     assert len(stored.getvalue()) > 2_000_000
     results = await _import(client, world.auth("supervisor"), [("long.zip", stored.getvalue())])
     assert [r["outcome"] for r in results] == ["failed"] * 3  # bodies over 200,000 characters
+
+
+async def test_markdown_is_kept_as_written_and_exported_as_written(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Issue 12: Markdown came back as HTML (converted); it is kept and written back as is."""
+    acme = world.auth("supervisor")
+    written = "Steps:\n\n* open the app\n* tap **Block**\n\n1) then call us"
+    [made] = await _import(client, acme, [("block.md", _md("title: Block\nslug: block", written))])
+    row = await _ok(client, acme, "GET", f"{ACME}/articles/{made['article_id']}")
+    assert (row["body_format"], row["markdown"]) == ("md", written + "\n")
+    assert "<strong>Block</strong>" in row["body"]
+    exported = await client.get(f"{ACME}/articles/export", headers=acme)
+    with zipfile.ZipFile(io.BytesIO(exported.content)) as zf:
+        assert zf.read("block.md").decode().endswith(f"---\n\n{written}\n")
+    [html_file] = await _import(
+        client, acme, [("block.html", b"<html><title>Block</title><body><p>x</p></body></html>")]
+    )
+    assert html_file["outcome"] == "updated"
+    row = await _ok(client, acme, "GET", f"{ACME}/articles/{made['article_id']}")
+    assert (row["body_format"], row["markdown"]) == ("html", "")
+
+
+async def test_a_file_cannot_give_a_translation_a_language_its_group_has(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    acme = world.auth("supervisor")
+    [en] = await _import(client, acme, [("fees.md", _md("title: Fees\nslug: fees"))])
+    [pl] = await _import(client, acme, [("oplaty.md", _md("title: Opłaty\nlanguage: pl"))])
+    await _ok(
+        client, acme, "PATCH", f"{ACME}/articles/{pl['article_id']}",
+        json={"translation_of": en["article_id"]},
+    )  # fmt: skip
+    [refused] = await _import(client, acme, [("oplaty.md", _md("title: Opłaty\nlanguage: en"))])
+    assert refused["outcome"] == "failed"
+    assert "'fees' is already the en version" in refused["message"]

@@ -53,16 +53,17 @@ async def knowledge(client: httpx.AsyncClient, world: World) -> dict[str, Any]:
         client, world, "POST", "/reasons",
         json={"code": "cards.lost", "name": "Lost card", "parent_id": cards["id"]},
     )  # fmt: skip
+    block = await publish(
+        client, world, "How to block a lost card",
+        "<p>Open the app and press <strong>Block card</strong>.</p>",
+        reasons=[lost["id"]], tags=["cards"],
+    )  # fmt: skip
     made = {
-        "block": await publish(
-            client, world, "How to block a lost card",
-            "<p>Open the app and press <strong>Block card</strong>.</p>",
-            reasons=[lost["id"]], tags=["cards"],
-        ),
+        "block": block,
         "block_ru": await publish(
             client, world, "Как заблокировать потерянную карту",
             "<p>Откройте приложение и нажмите «Заблокировать карту».</p>",
-            reasons=[lost["id"]], tags=["cards"], language="ru",
+            reasons=[lost["id"]], tags=["cards"], language="ru", translation_of=block["id"],
         ),
         "internal": await publish(
             client, world, "Refund limits for a blocked card", "<p>Up to 50 EUR.</p>",

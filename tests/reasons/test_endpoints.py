@@ -145,3 +145,31 @@ async def test_other_tenant_gets_404(client: httpx.AsyncClient, world: World) ->
     assert (await client.get(URL, headers=who)).status_code == 404
     assert (await client.post(URL, json={"code": "x", "name": "x"}, headers=who)).status_code == 404
     assert (await client.patch(f"{URL}/{reason}", json={}, headers=who)).status_code == 404
+
+
+async def test_names_per_language(client: httpx.AsyncClient, world: World) -> None:
+    """Issue 12: the Polish portal showed English reason names; a reason has a name per
+    language, set and changed through the API (all names at once; an empty one is dropped)."""
+    made = await client.post(
+        URL,
+        json={"code": "cards", "name": "Cards", "names": {"pl": "Karty", "ru": "Карты"}},
+        headers=world.auth("supervisor"),
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["names"] == {"pl": "Karty", "ru": "Карты"}
+    changed = await client.patch(
+        f"{URL}/{made.json()['id']}",
+        json={"names": {"pl": "Karty płatnicze", "ru": " "}},
+        headers=world.auth("supervisor"),
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["names"] == {"pl": "Karty płatnicze"}
+    bad = await client.patch(
+        f"{URL}/{made.json()['id']}", json={"names": {"Polish!": "x"}},
+        headers=world.auth("supervisor"),
+    )  # fmt: skip
+    assert bad.status_code == 422
+    agent = await client.patch(
+        f"{URL}/{made.json()['id']}", json={"names": {"pl": "x"}}, headers=world.auth("agent")
+    )
+    assert agent.status_code == 403

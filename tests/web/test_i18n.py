@@ -28,7 +28,8 @@ def test_every_page_text_is_translated(language: str) -> None:
     missing = sorted(t for t in texts if t not in i18n.catalog(language))
     assert missing == [], f"{language} lacks translations"
     for text, made in i18n.catalog(language).items():
-        assert set(re.findall(r"{\w+}", text)) == set(re.findall(r"{\w+}", made)), text
+        for form in made.values() if isinstance(made, dict) else [made]:
+            assert set(re.findall(r"{\w+}", text)) == set(re.findall(r"{\w+}", form)), text
 
 
 def _request(query: str = "", cookie: str = "", accept: str = "") -> Request:
@@ -49,7 +50,37 @@ def test_the_language_comes_from_the_url_the_cookie_the_browser_then_the_tenant(
 def test_a_missing_translation_falls_back_to_english() -> None:
     _ = i18n.translator("ru")
     assert _("Not in any catalog {n}", n=3) == "Not in any catalog 3"
-    assert _("{n} articles", n=3) == "Статей: 3"
+    assert _("{n} articles", n=3) == "3 статьи"
+    assert i18n.translator("de")("{n} articles", n=1) == "1 article"  # English plural forms
+
+
+def test_a_page_reads_its_own_parts_translations_first() -> None:
+    """Issue 12: the portal's search button said "Wyszukiwanie" (staff's heading "Search")."""
+    assert i18n.translator("pl", "portal")("Search") == "Szukaj"
+    assert i18n.translator("ru", "portal")("Search") == "Найти"
+    assert i18n.translator("pl", "staff")("Search") == "Wyszukiwanie"
+
+
+@pytest.mark.parametrize(
+    ("language", "numbers"),
+    [
+        ("en", {"one": [1], "other": [0, 2, 5, 11, 21, 101]}),
+        (
+            "pl",
+            {"one": [1], "few": [2, 3, 4, 22, 24, 102], "many": [0, 5, 11, 12, 14, 21, 25, 111]},
+        ),
+        (
+            "ru",
+            {"one": [1, 21, 101, 1001], "few": [2, 4, 22, 104], "many": [0, 5, 11, 12, 14, 111]},
+        ),
+    ],
+)
+def test_plural_categories_are_cldrs(language: str, numbers: dict[str, list[int]]) -> None:
+    from omniline.web.plural import category
+
+    for wanted, values in numbers.items():
+        assert [category(language, n) for n in values] == [wanted] * len(values), wanted
+    assert category(language, 1.5) == "other"
 
 
 @pytest.mark.parametrize("language", ["en", "ru", "pl"])

@@ -382,3 +382,74 @@ async def test_other_tenants_pages_are_not_found(client: httpx.AsyncClient, worl
     for path in (KB, f"{KB}/{article_id}", f"{KB}/reasons", f"{KB}/report"):
         assert (await client.get(path)).status_code == 404, path
     assert (await client.get("/t/globex/knowledge")).status_code == 200
+
+
+async def test_an_article_reopens_in_the_format_its_author_wrote(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """Issue 12: an article written in Markdown reopened as HTML (the page showed HTML unless
+    the address asked for Markdown); the Markdown is kept as written, so it reopens as is."""
+    await log_in(client, "supervisor")
+    written = "# Fees\n\n* one  \n* two\n\n1) first\n\nSee [the table](https://demo.bank/fees).\n"
+    article_id = await write(client, title="Fees", body=written)
+    page = await client.get(f"{KB}/{article_id}")  # as from the list: no format asked
+    assert textarea_of(page.text) == written
+    assert 'value="md" checked' in page.text
+    row = await api(client, world, "GET", f"/articles/{article_id}")
+    assert (row["body_format"], row["markdown"]) == ("md", written)
+    assert "<h1>Fees</h1>" in row["body"]
+    as_html = await client.get(f"{KB}/{article_id}?format=html")  # a view, on request
+    assert "&lt;h1&gt;Fees&lt;/h1&gt;" in as_html.text
+    assert 'value="html" checked' in as_html.text
+
+    token = token_of(page.text)
+    html_text = "<p>Fees are <strong>low</strong>.</p>"
+    saved = await client.post(
+        f"{KB}/{article_id}",
+        data=form(token, title="Fees", body=html_text, body_format="html"),
+    )
+    assert "done=saved" in saved.headers["location"]
+    again = await client.get(f"{KB}/{article_id}")
+    assert textarea_of(again.text) == html_text  # now written in HTML, reopened in HTML
+    assert 'value="html" checked' in again.text
+    back = await client.post(f"{KB}/{article_id}/rollback", data={"token": token, "version": "1"})
+    assert back.status_code == 303
+    rolled = await client.get(f"{KB}/{article_id}")
+    assert 'value="md" checked' in rolled.text  # a version keeps its format and Markdown
+    assert textarea_of(rolled.text).startswith("# Fees")
+
+
+async def test_the_editor_links_a_translation_both_ways(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await log_in(client, "supervisor")
+    english = await write(client, title="Block a card", body="Open the app.")
+    polish = await write(
+        client, title="Zablokuj kartę", body="Otwórz aplikację.", language="pl",
+        translation_of="block-a-card",
+    )  # fmt: skip
+    page = await client.get(f"{KB}/{english}")
+    assert f'href="/t/acme/knowledge/{polish}"' in page.text  # shown on both sides
+    other = await client.get(f"{KB}/{polish}")
+    assert f'href="/t/acme/knowledge/{english}"' in other.text
+    assert 'name="translation_of" value="block-a-card"' in other.text
+    token = token_of(page.text)
+    clash = await client.post(
+        f"{KB}/new",
+        data=form(token, title="Zablokuj", body="x", language="pl", translation_of="block-a-card"),
+    )
+    assert clash.status_code == 409
+    assert "is already the pl version" in clash.text
+    unknown = await client.post(
+        f"{KB}/{english}", data=form(token, title="Block a card", body="Open the app.",
+                                     translation_of="no-such-article"),
+    )  # fmt: skip
+    assert unknown.status_code == 422
+    unlinked = await client.post(
+        f"{KB}/{polish}",
+        data=form(token, title="Zablokuj kartę", body="Otwórz aplikację.", language="pl"),
+    )
+    assert "done=saved" in unlinked.headers["location"]
+    row = await api(client, world, "GET", f"/articles/{english}")
+    assert row["translations"] == []
+    assert row["translation_group"] is None

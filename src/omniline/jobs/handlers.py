@@ -9,6 +9,7 @@ from omniline.channels.registry import ChannelRegistry
 from omniline.channels.tasks import send_message_handler
 from omniline.jobs.worker import Handler
 from omniline.journal.work import Work
+from omniline.knowledge.tasks import reindex_handler
 from omniline.portal.codes import JOB as STATUS_CODE_JOB
 from omniline.portal.codes import send_code_handler
 
@@ -24,4 +25,5 @@ def job_handlers(
         "messages.send": send_message_handler(sessions, new_work, channels),
         "callbacks.due": callback_due_handler(new_work),
         STATUS_CODE_JOB: send_code_handler(sessions, channels, secret),
+        "knowledge.reindex": reindex_handler(new_work),
     }

@@ -13,6 +13,8 @@ from datetime import date
 from typing import Any
 
 import nh3
+from markdown_it import MarkdownIt
+from markdownify import markdownify
 from sqlalchemy import and_, bindparam, delete, func, select
 
 from omniline.journal.work import Work
@@ -28,6 +30,7 @@ from omniline.models import (
     ArticleStatus,
     ArticleVersion,
     Audience,
+    BodyFormat,
     ContactReason,
     Tenant,
 )
@@ -42,6 +45,9 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 _SLUG = re.compile(r"[^a-z0-9]+")
 CONTENT_FIELDS = ("title", "body", "language", "audience", "tags")
+# what a version keeps: the content and the text as the author wrote it
+VERSIONED_FIELDS = (*CONTENT_FIELDS, "body_format", "markdown")
+_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
 def clean_html(body: str) -> str:
@@ -53,6 +59,43 @@ def clean_html(body: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
+
+
+def render_markdown(text: str) -> str:
+    """Markdown as HTML (CommonMark with tables); callers clean it like any body."""
+    made: str = _MARKDOWN.render(text)
+    return made
+
+
+def body_markdown(body: str) -> str:
+    """An HTML body as Markdown (for an article written in HTML, opened as Markdown)."""
+    # escape_misc keeps text such as "1." or "<b>" from turning into Markdown or HTML
+    made: str = markdownify(body, heading_style="ATX", bullets="-", escape_misc=True)
+    return made.strip()
+
+
+@dataclass(frozen=True)
+class Body:
+    """A body as stored: safe HTML for readers, and the Markdown its author wrote (if so)."""
+
+    html: str
+    body_format: BodyFormat
+    markdown: str
+
+    @classmethod
+    def written(cls, text: str, body_format: BodyFormat) -> "Body":
+        """The body from what the author wrote in a format."""
+        if body_format == BodyFormat.MARKDOWN:
+            return cls(clean_html(render_markdown(text)), body_format, text)
+        return cls(clean_html(text), BodyFormat.HTML, "")
+
+    def source(self) -> str:
+        """What the author wrote: the Markdown, or the HTML."""
+        return self.markdown if self.body_format == BodyFormat.MARKDOWN else self.html
+
+
+def body_of(row: Article | ArticleVersion) -> Body:
+    return Body(row.body, BodyFormat(row.body_format), row.markdown)
 
 
 def slug_of(title: str) -> str:
@@ -67,6 +110,12 @@ async def get_article_or_raise(work: Work, tenant: Tenant, article_id: uuid.UUID
     if row is None:
         raise NotFound("article not found")
     return row
+
+
+async def get_article_by_slug(work: Work, tenant: Tenant, slug: str) -> Article | None:
+    return await work.session.scalar(
+        select(Article).where(Article.tenant_id == tenant.id, Article.slug == slug)
+    )
 
 
 async def list_articles(
@@ -122,12 +171,14 @@ async def create_article(
     owner_id: uuid.UUID | None = None,
     review_on: date | None = None,
     slug: str | None = None,
+    body_format: BodyFormat = BodyFormat.HTML,
 ) -> Article:
-    """A new draft (version 1)."""
+    """A new draft (version 1); the body is HTML or Markdown as `body_format` says."""
     now = utcnow()
     await _check_owner(work, tenant, owner_id)
     if slug is not None and await _slug_taken(work, tenant, slug):
         raise Conflict(f"an article with slug '{slug}' already exists")
+    written = Body.written(body, body_format)
     row = Article(
         id=new_id(),
         tenant_id=tenant.id,
@@ -136,7 +187,9 @@ async def create_article(
         status=ArticleStatus.DRAFT,
         version=1,
         title=title.strip(),
-        body=clean_html(body),
+        body=written.html,
+        body_format=written.body_format,
+        markdown=written.markdown,
         language=language or tenant.default_language,
         audience=Audience.INTERNAL if kind == ArticleKind.GUIDELINE else audience,
         tags=_tags(tags),
@@ -171,6 +224,8 @@ def _new_version(work: Work, row: Article, note: str) -> ArticleVersion:
         number=row.version,
         title=row.title,
         body=row.body,
+        body_format=row.body_format,
+        markdown=row.markdown,
         language=row.language,
         audience=row.audience,
         tags=list(row.tags),
@@ -194,8 +249,8 @@ async def edit_article(
     """Save a new version with the changed content (readers keep the published one until the
     next publish); owner and review date change without a new version."""
     content = {k: v for k, v in changes.items() if k in CONTENT_FIELDS}
-    if "body" in content:
-        content["body"] = clean_html(content["body"])
+    if "body" in content or "body_format" in changes:
+        content.update(_body_change(row, content.get("body"), changes.get("body_format")))
     if "tags" in content:
         content["tags"] = _tags(content["tags"])
     if "title" in content:
@@ -207,6 +262,8 @@ async def edit_article(
     real = {k: v for k, v in content.items() if getattr(row, k) != v}
     if changes.get("owner_id") is not None:
         await _check_owner(work, tenant, changes["owner_id"])
+    if "language" in real:
+        await check_language_free(work, row, real["language"])
     for key in ("owner_id", "review_on"):
         if key in changes:
             setattr(row, key, changes[key])
@@ -226,6 +283,19 @@ async def _check_owner(work: Work, tenant: Tenant, owner_id: uuid.UUID | None) -
         u.id for u, _ in await users.list_members(work, tenant)
     }:
         raise InvalidInput(f"owner_id: {owner_id} is not one of this project's people")
+
+
+def _body_change(row: Article, body: str | None, body_format: str | None) -> dict[str, Any]:
+    """The stored body fields for a new body and/or format. A format alone converts what is
+    there (HTML to Markdown as export writes it; Markdown to its HTML)."""
+    wanted = BodyFormat(body_format or row.body_format)
+    if body is None:
+        if wanted == row.body_format:
+            return {}
+        current = body_of(row)
+        body = body_markdown(current.html) if wanted == BodyFormat.MARKDOWN else current.html
+    made = Body.written(body, wanted)
+    return {"body": made.html, "body_format": made.body_format, "markdown": made.markdown}
 
 
 async def version_of(work: Work, row: Article, number: int) -> ArticleVersion:
@@ -277,7 +347,9 @@ async def roll_back(work: Work, tenant: Tenant, row: Article, number: int) -> Ar
     """Make an earlier version the newest again (as a new version, so nothing is lost); a
     published article shows it at once."""
     old = await version_of(work, row, number)
-    for key in CONTENT_FIELDS:
+    if old.language != row.language:
+        await check_language_free(work, row, old.language)
+    for key in VERSIONED_FIELDS:
         setattr(row, key, getattr(old, key))
     row.version += 1
     _new_version(work, row, note=f"rolled back to version {number}")
@@ -287,6 +359,97 @@ async def roll_back(work: Work, tenant: Tenant, row: Article, number: int) -> Ar
         await index.put(work.session, row, row)
     _changed(work, row, "knowledge.article_rolled_back", {"to_version": number})
     return row
+
+
+async def reindex(work: Work, tenant_id: uuid.UUID) -> int:
+    """Analyse a tenant's published articles again (after the text analysis changed); how
+    many were indexed."""
+    rows = await work.session.execute(
+        select(Article, ArticleVersion)
+        .join(
+            ArticleVersion,
+            and_(
+                ArticleVersion.article_id == Article.id,
+                ArticleVersion.number == Article.published_version,
+            ),
+        )
+        .where(Article.tenant_id == tenant_id, Article.status == ArticleStatus.PUBLISHED)
+    )
+    made = 0
+    for row, content in rows.all():
+        await index.put(work.session, row, content)
+        made += 1
+    return made
+
+
+# ------------------------------------------------------------------------------ translations
+
+
+async def translations_of(work: Work, row: Article) -> list[Article]:
+    """The other articles of its translation group (the same topic in other languages)."""
+    if row.translation_group is None:
+        return []
+    return list(
+        await work.session.scalars(
+            select(Article)
+            .where(
+                Article.tenant_id == row.tenant_id,
+                Article.translation_group == row.translation_group,
+                Article.id != row.id,
+            )
+            .order_by(Article.language)
+        )
+    )
+
+
+async def check_language_free(work: Work, row: Article, language: str) -> None:
+    """A translation group holds one article per language."""
+    for other in await translations_of(work, row):
+        if other.language == language:
+            raise Conflict(
+                f"'{other.slug}' is already the {language} version of this article: change "
+                "its language, or unlink one of them first"
+            )
+
+
+async def link_translation(
+    work: Work, tenant: Tenant, row: Article, original_id: uuid.UUID | None
+) -> list[Article]:
+    """Make the article a translation of another ("this is the Polish version of X"), in
+    X's group; None unlinks it. The group's other articles, after the change."""
+    if original_id is None:
+        await _unlink(work, row)
+        return []
+    original = await get_article_or_raise(work, tenant, original_id)
+    if original.id == row.id:
+        raise InvalidInput("an article cannot be a translation of itself")
+    if original.kind != row.kind:
+        raise InvalidInput(f"a {row.kind} can only be a translation of another {row.kind}")
+    group = original.translation_group or original.id
+    if row.translation_group == group:
+        return await translations_of(work, row)
+    for other in [original, *await translations_of(work, original)]:
+        if other.language == row.language:
+            raise Conflict(
+                f"'{other.slug}' is already the {row.language} version of '{original.slug}': "
+                "unlink it first, or change this article's language"
+            )
+    await _unlink(work, row)
+    original.translation_group = row.translation_group = group
+    await work.session.flush()
+    _changed(work, row, "knowledge.article_translation_linked", {"translation_of": original.id})
+    return await translations_of(work, row)
+
+
+async def _unlink(work: Work, row: Article) -> None:
+    if row.translation_group is None:
+        return
+    left = await translations_of(work, row)
+    row.translation_group = None
+    if len(left) == 1:  # a group of one is no group
+        left[0].translation_group = None
+    await work.session.flush()
+    _changed(work, row, "knowledge.article_translation_unlinked", {})
 
 
 async def published_content(work: Work, row: Article) -> ArticleVersion | None:

@@ -32,11 +32,12 @@ from omniline.knowledge.schemas import (
     SentArticleOut,
     SolutionsOut,
     SuggestionOut,
+    TranslationOut,
     UseIn,
     VersionOut,
 )
 from omniline.knowledge.text import plain_text
-from omniline.models import Article, ArticleKind, ArticleStatus, Audience
+from omniline.models import Article, ArticleKind, ArticleStatus, Audience, BodyFormat
 from omniline.reasons import service as reasons
 
 router = APIRouter(tags=["knowledge"])
@@ -48,6 +49,9 @@ ARTICLE = ARTICLES + "/{article_id}"
 async def _out(work: Work, row: Article) -> ArticleOut:
     out = ArticleOut.model_validate(row)
     out.reason_ids = await articles.reasons_of(work, row)
+    out.translations = [
+        TranslationOut.model_validate(t) for t in await articles.translations_of(work, row)
+    ]
     return out
 
 
@@ -87,15 +91,18 @@ async def create_article(ctx: CtxDep, body: ArticleCreate) -> ArticleOut:
         tags=body.tags,
         review_on=body.review_on,
         slug=body.slug,
+        body_format=BodyFormat(body.body_format),
     )
     if body.reason_ids:
         await articles.set_reasons(ctx.work, ctx.tenant, row, body.reason_ids)
+    if body.translation_of is not None:
+        await articles.link_translation(ctx.work, ctx.tenant, row, body.translation_of)
     out = await _out(ctx.work, row)
     try:
         await ctx.work.commit()
-    except IntegrityError as exc:  # the same slug at the same moment
+    except IntegrityError as exc:  # the same slug (or translation) at the same moment
         await ctx.work.rollback()
-        raise Conflict("an article with this slug already exists") from exc
+        raise Conflict("an article with this slug or translation was just made") from exc
     return out
 
 
@@ -155,8 +162,14 @@ async def edit_article(ctx: CtxDep, article_id: IdPath, body: ArticlePatch) -> A
     ctx.access.require(Permission.KNOWLEDGE_MANAGE)
     row = await articles.get_article_or_raise(ctx.work, ctx.tenant, article_id)
     await articles.edit_article(ctx.work, ctx.tenant, row, body.changes(), note=body.note)
+    if "translation_of" in body.model_fields_set:
+        await articles.link_translation(ctx.work, ctx.tenant, row, body.translation_of)
     out = await _out(ctx.work, row)
-    await ctx.work.commit()
+    try:
+        await ctx.work.commit()
+    except IntegrityError as exc:  # another version in this language was linked meanwhile
+        await ctx.work.rollback()
+        raise Conflict("another article in this language was just linked: try again") from exc
     return out
 
 

@@ -9,7 +9,21 @@ from pydantic import BaseModel, ConfigDict, Field
 from omniline.kit.boundary import INT64_MAX
 
 Title = Annotated[str, Field(min_length=1, max_length=300)]
-Body = Annotated[str, Field(max_length=200_000, description="HTML; unsafe parts are removed")]
+Body = Annotated[
+    str,
+    Field(
+        max_length=200_000,
+        description="HTML, or Markdown with body_format md; unsafe parts are removed",
+    ),
+]
+BodyFormatName = Annotated[
+    Literal["html", "md"],
+    Field(description="how the body is written: html, or md (Markdown, kept as written)"),
+]
+TranslationOf = Annotated[
+    uuid.UUID | None,
+    Field(description="the article this one translates (its group gains this language)"),
+]
 Language = Annotated[str, Field(min_length=2, max_length=16, pattern=r"^[a-z]{2,3}(-[A-Za-z]+)?$")]
 Tag = Annotated[str, Field(min_length=1, max_length=50)]
 AudienceName = Literal["public", "internal", "both"]
@@ -22,6 +36,7 @@ class ArticleCreate(BaseModel):
 
     title: Title
     body: Body = ""
+    body_format: BodyFormatName = "html"
     kind: Literal["article", "guideline"] = "article"
     language: Language | None = None
     audience: AudienceName = "both"
@@ -29,25 +44,41 @@ class ArticleCreate(BaseModel):
     slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")] | None = None
     review_on: date | None = None
     reason_ids: Annotated[list[uuid.UUID], Field(max_length=50)] = []
+    translation_of: TranslationOf = None
 
 
 class ArticlePatch(BaseModel):
-    """Changes to the content make a new version; owner and review date do not."""
+    """Changes to the content make a new version; owner, review date and the translation link
+    do not. `translation_of: null` unlinks the article from its translations."""
 
     model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
     body: Body | None = None
+    body_format: BodyFormatName | None = None
     language: Language | None = None
     audience: AudienceName | None = None
     tags: Annotated[list[Tag], Field(max_length=30)] | None = None
     owner_id: uuid.UUID | None = None
     review_on: date | None = None
+    translation_of: TranslationOf = None
     note: Annotated[str, Field(max_length=500)] = ""
 
     def changes(self) -> dict[str, Any]:
-        sent = self.model_dump(include=self.model_fields_set - {"note"})
+        sent = self.model_dump(include=self.model_fields_set - {"note", "translation_of"})
         return {k: v for k, v in sent.items() if v is not None or k == "review_on"}
+
+
+class TranslationOut(BaseModel):
+    """The same topic in another language."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    slug: str
+    title: str
+    language: str
+    status: str
 
 
 class ArticleOut(BaseModel):
@@ -60,7 +91,9 @@ class ArticleOut(BaseModel):
     version: int
     published_version: int | None
     title: str
-    body: str
+    body: str = Field(description="safe HTML, what readers see")
+    body_format: str = Field(description="how the author wrote it: html or md")
+    markdown: str = Field(description="the Markdown as written (empty for html)")
     language: str
     audience: str
     tags: list[str]
@@ -70,6 +103,8 @@ class ArticleOut(BaseModel):
     updated_at: datetime | None
     published_at: datetime | None
     reason_ids: list[uuid.UUID] = []
+    translation_group: uuid.UUID | None
+    translations: list[TranslationOut] = []
 
 
 class VersionOut(BaseModel):
@@ -78,6 +113,8 @@ class VersionOut(BaseModel):
     number: int
     title: str
     body: str
+    body_format: str
+    markdown: str
     language: str
     audience: str
     tags: list[str]

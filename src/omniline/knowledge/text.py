@@ -104,16 +104,38 @@ _STOPWORDS = {
 # Polish passive participles meet their verb: zablokowan(a) -> zablokow(ać), zmienion(y) ->
 # zmien(ić), opłacon(y) -> opłac(ić). Russian -ова- verbs meet their present tense:
 # заблокирова(ть) -> заблокир(ует).
+#
+# Borrowed verbs (ru -ировать, pl -ować) take a prefix only to mark the aspect or the undoing:
+# блокировать, заблокировать, разблокировать and their noun блокировка are one word to a
+# reader, as are blokować, zablokować, odblokować: "заблокирована карта" (the customer's words)
+# must find "Как разблокировать карту". Their stems lose the prefix; the rest keep theirs
+# (a prefix elsewhere often changes the meaning: закон is not кон).
 _MIN_STEM = 4
-_POLISH_ENDINGS = (("ion", ""), ("an", ""), ("con", "c"), ("zon", "z"), ("żon", "ż"))
-_RUSSIAN_ENDINGS = (("ова", ""), ("ева", ""))
+_MIN_ROOT = 5  # what must be left of a stem after its prefix
+_POLISH_ENDINGS = (("ion", ""), ("an", ""), ("con", "c"), ("zon", "z"), ("żon", "ż"), ("uj", "ow"))
+_RUSSIAN_ENDINGS = (("ова", ""), ("ева", ""), ("ировк", "ир"))
+_ASPECT = {
+    "ru": ("ир", ("пере", "раз", "рас", "за", "от")),
+    "pl": ("ow", ("prze", "roz", "za", "od")),
+}
 
 
 def _join_forms(stem: str, language: str) -> str:
     endings = _POLISH_ENDINGS if language == "pl" else _RUSSIAN_ENDINGS
     for ending, keep in endings:
         if stem.endswith(ending) and len(stem) - len(ending) + len(keep) >= _MIN_STEM:
-            return stem[: len(stem) - len(ending)] + keep
+            stem = stem[: len(stem) - len(ending)] + keep
+            break
+    return _without_aspect(stem, language)
+
+
+def _without_aspect(stem: str, language: str) -> str:
+    suffix, prefixes = _ASPECT[language]
+    if not stem.endswith(suffix):
+        return stem
+    for prefix in prefixes:
+        if stem.startswith(prefix) and len(stem) - len(prefix) >= _MIN_ROOT:
+            return stem[len(prefix) :]
     return stem
 
 
@@ -445,9 +467,11 @@ class Vocabulary(Mapping[str, int]):
     def _stem_of(self, term: str) -> str | None:
         """The longest known term the word starts with, at most 4 letters shorter: a typo in
         an ending can keep the stemmer from taking it off ("заблокированя")."""
+        language = "ru" if _script(term) == "cyrillic" else "pl"
         for size in range(len(term) - 1, max(_MIN_STEM, len(term) - 4) - 1, -1):
-            if term[:size] in self._frequencies:
-                return term[:size]
+            for known in (term[:size], _without_aspect(term[:size], language)):
+                if known in self._frequencies:
+                    return known
         return None
 
     def _two_edits_away(self, term: str) -> str | None:
@@ -467,13 +491,23 @@ class Vocabulary(Mapping[str, int]):
         first; at most `scan` terms in alphabetical order are considered, to bound the time."""
         if len(partial) < 2:
             return [partial] if partial in self._frequencies else []
+        candidates = set(self._starting(partial, scan))
+        # a borrowed verb is kept without its aspect prefix: "zabl" may become "blokow"
+        suffix, prefixes = _ASPECT["ru" if _script(partial) == "cyrillic" else "pl"]
+        for prefix in prefixes:
+            rest = partial[len(prefix) :]
+            if partial.startswith(prefix) and len(rest) >= 2:
+                candidates.update(t for t in self._starting(rest, scan) if t.endswith(suffix))
+        return heapq.nlargest(limit, candidates, key=lambda t: (self._frequencies[t], t))
+
+    def _starting(self, partial: str, scan: int) -> list[str]:
         start = bisect_left(self._sorted, partial)
-        candidates = []
+        found = []
         for term in self._sorted[start : start + scan]:
             if not term.startswith(partial):
                 break
-            candidates.append(term)
-        return heapq.nlargest(limit, candidates, key=lambda t: (self._frequencies[t], t))
+            found.append(term)
+        return found
 
 
 def correct(terms: Iterable[str], vocabulary: Mapping[str, int]) -> list[str]:

@@ -29,7 +29,8 @@ HTML files (`.html`, `.htm`) are whole documents: `<html lang>` is the language,
 the title, `<meta name="omniline:KEY" content="...">` the other keys, `<body>` the body.
 
 Bodies are stored as safe HTML (`articles.clean_html`); Markdown is rendered with markdown-it
-(CommonMark with tables), inline HTML in it is cleaned like any other.
+(CommonMark with tables), inline HTML in it is cleaned like any other, and the Markdown is kept
+as written: the editor reopens it as Markdown, and export writes it back unchanged.
 """
 
 import io
@@ -47,11 +48,10 @@ from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
-from markdown_it import MarkdownIt
-from markdownify import markdownify
 from sqlalchemy import select
 
 from omniline.journal.work import Work
+from omniline.kit.errors import Conflict
 from omniline.knowledge import articles
 from omniline.models import (
     Article,
@@ -59,6 +59,7 @@ from omniline.models import (
     ArticleReason,
     ArticleStatus,
     Audience,
+    BodyFormat,
     Tenant,
 )
 from omniline.reasons import service as reasons
@@ -77,7 +78,6 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _E = TypeVar("_E", bound=StrEnum)
-_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
 # errors reading one member of a zip (bad CRC, encryption, unknown compression, cut short)
 _MEMBER_ERRORS = (
     zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, ValueError,
@@ -133,6 +133,7 @@ class Incoming:
     name: str
     fields: dict[str, Any]
     body: str
+    markdown: str | None = None  # the body as written, for a Markdown file
 
     @property
     def slug(self) -> str:
@@ -214,23 +215,16 @@ def _values(row: Article, codes: list[str]) -> dict[str, str]:
     return {k: " ".join(v.split()) for k, v in values.items()}
 
 
-def render_markdown(text: str) -> str:
-    """Markdown as HTML (CommonMark with tables); callers clean it like any body."""
-    made: str = _MARKDOWN.render(text)
-    return made
-
-
-def body_markdown(body: str) -> str:
-    """An article body as Markdown, written the way export writes it."""
-    made: str = markdownify(body, heading_style="ATX", bullets="-", escape_misc=True)
-    return made.strip()
+render_markdown = articles.render_markdown
+body_markdown = articles.body_markdown
 
 
 def to_markdown(row: Article, codes: list[str]) -> str:
-    """An article as a Markdown file with front matter."""
+    """An article as a Markdown file with front matter: its Markdown as written, or its HTML
+    converted."""
     head = "".join(f"{k}: {v}".rstrip() + "\n" for k, v in _values(row, codes).items())
-    # escape_misc keeps text such as "1." or "<b>" from turning into Markdown or HTML
-    body = markdownify(row.body, heading_style="ATX", bullets="-", escape_misc=True)
+    markdown = row.body_format == BodyFormat.MARKDOWN
+    body = row.markdown if markdown else body_markdown(row.body)
     return f"---\n{head}---\n\n{body.strip()}\n"
 
 
@@ -332,8 +326,10 @@ def parse_file(name: str, data: bytes) -> Incoming:
     if len(data) > MAX_FILE_BYTES:
         raise FileError(f"the file is larger than {MAX_FILE_BYTES:,} bytes: split it")
     text = _decoded(data)
+    markdown = None
     if suffix in MARKDOWN_SUFFIXES:
-        pairs, body = _read_markdown(text)
+        pairs, markdown = _read_markdown(text)
+        body = render_markdown(markdown)
     else:
         pairs, body = _read_html(text)
     fields = _typed(pairs)
@@ -341,7 +337,7 @@ def parse_file(name: str, data: bytes) -> Incoming:
     safe = articles.clean_html(body)
     if len(safe) > MAX_BODY_CHARS:
         raise FileError(f"the body is {len(safe):,} characters; the limit is {MAX_BODY_CHARS:,}")
-    return Incoming(name, fields, safe)
+    return Incoming(name, fields, safe, markdown)
 
 
 def _decoded(data: bytes) -> str:
@@ -360,7 +356,7 @@ Pair = tuple[int, str, str]  # line, key, value
 
 
 def _read_markdown(text: str) -> tuple[list[Pair], str]:
-    """The front matter's key/value lines and the body rendered to HTML."""
+    """The front matter's key/value lines and the Markdown body."""
     lines = text.split("\n")
     if lines[0].strip() != "---":
         raise FileError(
@@ -370,7 +366,7 @@ def _read_markdown(text: str) -> tuple[list[Pair], str]:
     pairs: list[Pair] = []
     for number, line in enumerate(lines[1:], start=2):
         if line.strip() == "---":
-            return pairs, _MARKDOWN.render("\n".join(lines[number:]))
+            return pairs, "\n".join(lines[number:]).strip("\n") + "\n"
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         key, colon, value = line.partition(":")
@@ -605,7 +601,8 @@ async def _create(
         work,
         tenant,
         title=f["title"],
-        body=item.body,
+        body=item.body if item.markdown is None else item.markdown,
+        body_format=BodyFormat.HTML if item.markdown is None else BodyFormat.MARKDOWN,
         kind=f.get("kind", ArticleKind.ARTICLE),
         language=f.get("language"),
         audience=f.get("audience", Audience.BOTH),
@@ -632,11 +629,28 @@ async def _update_plan(
     for key in ("title", "language", "audience", "tags", "review_on"):
         if key in f and f[key] != getattr(row, key):
             plan.content[key] = f[key]
-    if not equivalent_html(item.body, row.body):
-        plan.content["body"] = item.body
+    if "language" in plan.content:
+        try:
+            await articles.check_language_free(work, row, plan.content["language"])
+        except Conflict as exc:
+            raise FileError(exc.message) from exc
+    if not equivalent_html(item.body, row.body) or _markdown_rewritten(row, item):
+        plan.content["body"] = item.body if item.markdown is None else item.markdown
+        plan.content["body_format"] = (
+            BodyFormat.HTML if item.markdown is None else BodyFormat.MARKDOWN
+        )
     if reason_ids is not None and reason_ids != await articles.reasons_of(work, row):
         plan.reason_ids = reason_ids
     return plan
+
+
+def _markdown_rewritten(row: Article, item: Incoming) -> bool:
+    """A Markdown article's Markdown changed (even where the HTML shows the same)."""
+    return (
+        item.markdown is not None
+        and row.body_format == BodyFormat.MARKDOWN
+        and item.markdown.strip() != row.markdown.strip()
+    )
 
 
 async def _update(
@@ -649,7 +663,8 @@ async def _update(
         note = f"imported from {PurePosixPath(item.name).name}"
         await articles.edit_article(work, tenant, row, plan.content, note=note)
         new = f"version {row.version}: " if row.version != before else ""
-        notes.append(f"{new}changed {', '.join(sorted(plan.content))}")
+        fields = sorted(k for k in plan.content if k != "body_format")
+        notes.append(f"{new}changed {', '.join(fields)}")
     if plan.reason_ids is not None:
         await articles.set_reasons(work, tenant, row, plan.reason_ids)
         notes.append("reasons changed")

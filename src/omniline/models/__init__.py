@@ -32,6 +32,7 @@ from omniline.models.knowledge import (
     ArticleUse,
     ArticleVersion,
     Audience,
+    BodyFormat,
     KnowledgeSearch,
     outside_models,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "AuditEntry",
     "AuthorKind",
     "Base",
+    "BodyFormat",
     "Callback",
     "CallbackState",
     "CallbackStatus",

@@ -5,7 +5,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omniline.kit.types import JSONDoc, UTCDateTime
@@ -31,6 +31,13 @@ class ArticleKind(StrEnum):
     GUIDELINE = "guideline"  # for staff handling a reason: what to ask, check, promise
 
 
+class BodyFormat(StrEnum):
+    """How the author wrote the body: the editor reopens it the same way."""
+
+    HTML = "html"
+    MARKDOWN = "md"  # `markdown` holds the text as written; `body` is its safe rendering
+
+
 class ArticleStatus(StrEnum):
     DRAFT = "draft"  # never published
     PUBLISHED = "published"
@@ -41,7 +48,11 @@ class Article(IdMixin, CreatedMixin, TenantMixin, Base):
     """An article as it is now; its content is that of its current version."""
 
     __tablename__ = "articles"
-    __table_args__ = (UniqueConstraint("tenant_id", "slug"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "slug"),
+        # one article per language in a translation group
+        Index("ix_articles_translation", "tenant_id", "translation_group", "language", unique=True),
+    )
 
     slug: Mapped[str] = mapped_column(String(120))
     kind: Mapped[ArticleKind] = mapped_column(String(16), default=ArticleKind.ARTICLE)
@@ -51,9 +62,14 @@ class Article(IdMixin, CreatedMixin, TenantMixin, Base):
     published_version: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")  # safe HTML (sanitised on save)
+    body_format: Mapped[BodyFormat] = mapped_column(String(8), default=BodyFormat.HTML)
+    markdown: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(16), default="en")
     audience: Mapped[Audience] = mapped_column(String(16), default=Audience.BOTH)
     tags: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    # the same topic in other languages shares the group (the id of the article that was
+    # translated first); null: no translation is linked
+    translation_group: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     review_on: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -72,6 +88,8 @@ class ArticleVersion(IdMixin, CreatedMixin, TenantMixin, Base):
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
+    body_format: Mapped[BodyFormat] = mapped_column(String(8), default=BodyFormat.HTML)
+    markdown: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(16))
     audience: Mapped[Audience] = mapped_column(String(16))
     tags: Mapped[list[str]] = mapped_column(JSONDoc, default=list)

@@ -5,6 +5,7 @@ import uuid
 from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from omniline.kit.types import JSONDoc
 from omniline.models.base import Base, CreatedMixin, IdMixin, TenantMixin
 
 
@@ -16,6 +17,12 @@ class ContactReason(IdMixin, CreatedMixin, TenantMixin, Base):
         Uuid, ForeignKey("contact_reasons.id"), index=True
     )
     code: Mapped[str] = mapped_column(String(100))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))  # in the tenant's default language
+    # the name in other languages, by code ({"pl": "Karty", "ru": "Карты"}); see `name_in`
+    names: Mapped[dict[str, str]] = mapped_column(JSONDoc, default=dict)
     description: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def name_in(self, language: str) -> str:
+        """The name a visitor reading `language` sees (the default name when not translated)."""
+        return self.names.get(language) or self.name

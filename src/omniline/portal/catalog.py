@@ -5,7 +5,9 @@ customers): a top-level reason is a category, its children are its sections.
 """
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -44,9 +46,37 @@ class Listed:
 
 
 @dataclass(frozen=True)
+class _Version:
+    """One language version of a topic, as lists pick among them."""
+
+    topic: uuid.UUID  # the translation group, or the article itself
+    listed: Listed
+
+
+def _topic() -> Any:
+    """A topic is a translation group; an article without translations is its own topic."""
+    return func.coalesce(Article.translation_group, Article.id)
+
+
+def _preference(language: str, tenant: Tenant) -> Callable[[Listed], tuple[bool, bool, str]]:
+    """Which version of a topic a visitor sees: theirs, else the tenant's, else any."""
+    return lambda a: (a.language != language, a.language != tenant.default_language, a.language)
+
+
+def _one_per_topic(versions: Iterable[_Version], language: str, tenant: Tenant) -> set[str]:
+    """The slugs shown: for each topic, the version in the visitor's language if it has one
+    (another language only when the topic has no version in theirs)."""
+    by_topic: dict[uuid.UUID, list[Listed]] = {}
+    for version in versions:
+        by_topic.setdefault(version.topic, []).append(version.listed)
+    prefer = _preference(language, tenant)
+    return {min(listed, key=prefer).slug for listed in by_topic.values()}
+
+
+@dataclass(frozen=True)
 class Category:
     reason: ContactReason
-    articles: int
+    articles: int  # topics: translations of one article count once
 
 
 async def _reasons(work: Work, tenant: Tenant) -> list[ContactReason]:
@@ -68,23 +98,28 @@ def _root_of(reason: ContactReason, by_id: dict[uuid.UUID, ContactReason]) -> Co
     return reason
 
 
-async def categories(work: Work, tenant: Tenant) -> list[Category]:
-    """Top-level reasons with how many public articles they and their children have."""
+def _by_name(language: str) -> Callable[[ContactReason], str]:
+    return lambda r: r.name_in(language).casefold()
+
+
+async def categories(work: Work, tenant: Tenant, language: str) -> list[Category]:
+    """Top-level reasons with how many public topics they and their children have (a topic
+    in several languages counts once), by their name in the visitor's language."""
     reasons = await _reasons(work, tenant)
     by_id = {r.id: r for r in reasons}
     rows = await work.session.execute(
-        select(ArticleReason.reason_id, ArticleReason.article_id)
+        select(ArticleReason.reason_id, _topic())
         .join(Article, Article.id == ArticleReason.article_id)
         .where(*_public(tenant))  # type: ignore[arg-type]
     )
     per_root: dict[uuid.UUID, set[uuid.UUID]] = {}
-    for reason_id, article_id in rows:
+    for reason_id, topic in rows:
         reason = by_id.get(reason_id)
         if reason is not None:
-            per_root.setdefault(_root_of(reason, by_id).id, set()).add(article_id)
+            per_root.setdefault(_root_of(reason, by_id).id, set()).add(topic)
     return [
         Category(r, len(per_root[r.id]))
-        for r in reasons
+        for r in sorted(reasons, key=_by_name(language))
         if r.parent_id is None and r.id in per_root
     ]
 
@@ -95,34 +130,70 @@ class Section:
     articles: list[Listed]
 
 
-async def category(work: Work, tenant: Tenant, code: str) -> list[Section] | None:
-    """A category's sections (itself first, then each child) with their public articles."""
+async def category(work: Work, tenant: Tenant, code: str, language: str) -> list[Section] | None:
+    """A category's sections (itself first, then each child) with their public topics: each
+    once, in the visitor's language when it has a version in it, under the first of its
+    reasons in the category."""
     reasons = await _reasons(work, tenant)
     root = next((r for r in reasons if r.code == code and r.parent_id is None), None)
     if root is None:
         return None
-    members = [root, *(r for r in reasons if r.parent_id == root.id)]
-    rows = await work.session.execute(
-        select(ArticleReason.reason_id, Article.slug, Article.title, Article.language)
-        .join(Article, Article.id == ArticleReason.article_id)
-        .where(*_public(tenant), ArticleReason.reason_id.in_([m.id for m in members]))  # type: ignore[arg-type]
-        .order_by(ArticleReason.position, Article.title)
+    children = sorted((r for r in reasons if r.parent_id == root.id), key=_by_name(language))
+    members = [root, *children]
+    rows = (
+        await work.session.execute(
+            select(ArticleReason.reason_id, _topic(), Article.slug, Article.title, Article.language)
+            .join(Article, Article.id == ArticleReason.article_id)
+            .where(*_public(tenant), ArticleReason.reason_id.in_([m.id for m in members]))  # type: ignore[arg-type]
+            .order_by(ArticleReason.position, Article.title)
+        )
+    ).all()
+    shown = _one_per_topic(
+        (_Version(topic, Listed(slug, title, lang)) for _, topic, slug, title, lang in rows),
+        language,
+        tenant,
     )
     listed: dict[uuid.UUID, list[Listed]] = {}
-    for reason_id, slug, title, language in rows:
-        listed.setdefault(reason_id, []).append(Listed(slug, title, language))
+    for reason_id, _, slug, title, lang in rows:
+        if slug in shown:  # the first of its reasons (by position) takes it
+            shown.discard(slug)
+            listed.setdefault(reason_id, []).append(Listed(slug, title, lang))
     return [Section(m, listed.get(m.id, [])) for m in members if m.id == root.id or m.id in listed]
 
 
 async def recent(work: Work, tenant: Tenant, language: str, limit: int = 8) -> list[Listed]:
-    """The newest public articles, in the visitor's language first."""
-    rows = await work.session.execute(
-        select(Article.slug, Article.title, Article.language)
-        .where(*_public(tenant))  # type: ignore[arg-type]
-        .order_by((Article.language == language).desc(), Article.published_at.desc())
-        .limit(limit)
+    """The newest public topics, each in the visitor's language when it has it."""
+    rows = (
+        await work.session.execute(
+            select(_topic(), Article.slug, Article.title, Article.language)
+            .where(*_public(tenant))  # type: ignore[arg-type]
+            .order_by((Article.language == language).desc(), Article.published_at.desc())
+            .limit(limit * 4)  # translations of the same topics are dropped below
+        )
+    ).all()
+    shown = _one_per_topic(
+        (_Version(topic, Listed(slug, title, lang)) for topic, slug, title, lang in rows),
+        language,
+        tenant,
     )
-    return [Listed(*row) for row in rows]
+    return [Listed(slug, title, lang) for _, slug, title, lang in rows if slug in shown][:limit]
+
+
+def one_per_topic(
+    found: list[articles.Found], language: str, tenant: Tenant
+) -> list[articles.Found]:
+    """Search results with each topic once: the visitor's language's version when it was
+    found, else the best ranked; in rank order."""
+    shown = _one_per_topic(
+        (_Version(f.article.translation_group or f.article.id, _listed(f)) for f in found),
+        language,
+        tenant,
+    )
+    return [f for f in found if f.article.slug in shown]
+
+
+def _listed(found: articles.Found) -> Listed:
+    return Listed(found.article.slug, found.content.title, found.content.language)
 
 
 @dataclass(frozen=True)
@@ -135,7 +206,7 @@ class Readable:
 
 async def readable(work: Work, tenant: Tenant, slug: str) -> Readable | None:
     """A public article's published version, with its reasons and the same topic in other
-    languages (articles sharing its reasons and tags)."""
+    languages (its translation group)."""
     row = await work.session.scalar(
         select(Article).where(*_public(tenant), Article.slug == slug)  # type: ignore[arg-type]
     )
@@ -145,31 +216,22 @@ async def readable(work: Work, tenant: Tenant, slug: str) -> Readable | None:
     if content is None:
         return None
     reason_ids = await articles.reasons_of(work, row)
-    return Readable(row, content, reason_ids, await _translations(work, tenant, row, reason_ids))
+    return Readable(row, content, reason_ids, await _translations(work, tenant, row))
 
 
-async def _translations(
-    work: Work, tenant: Tenant, row: Article, reason_ids: list[uuid.UUID]
-) -> list[Listed]:
-    if not reason_ids:
+async def _translations(work: Work, tenant: Tenant, row: Article) -> list[Listed]:
+    if row.translation_group is None:
         return []
-    shared = (
-        select(ArticleReason.article_id)
-        .where(ArticleReason.reason_id.in_(reason_ids))
-        .group_by(ArticleReason.article_id)
-        .having(func.count() == len(reason_ids))
-    )
     rows = await work.session.execute(
-        select(Article.slug, Article.title, Article.language, Article.tags)
-        .where(*_public(tenant), Article.id.in_(shared), Article.language != row.language)  # type: ignore[arg-type]
+        select(Article.slug, Article.title, Article.language)
+        .where(
+            *_public(tenant),  # type: ignore[arg-type]
+            Article.translation_group == row.translation_group,
+            Article.id != row.id,
+        )
         .order_by(Article.language)
     )
-    tags = set(row.tags or [])
-    made: dict[str, Listed] = {}
-    for slug, title, language, their_tags in rows:
-        if language not in made and (not tags or tags & set(their_tags or [])):
-            made[language] = Listed(slug, title, language)
-    return list(made.values())
+    return [Listed(*r) for r in rows]
 
 
 async def related(
@@ -178,24 +240,27 @@ async def related(
     """Other public articles for the same reasons, in the same language."""
     if not reason_ids:
         return []
+    linked = select(ArticleReason.article_id).where(ArticleReason.reason_id.in_(reason_ids))
     rows = await work.session.execute(
         select(Article.slug, Article.title, Article.language)
-        .join(ArticleReason, ArticleReason.article_id == Article.id)
         .where(
             *_public(tenant),  # type: ignore[arg-type]
-            ArticleReason.reason_id.in_(reason_ids),
+            Article.id.in_(linked),
             Article.id != row.id,
             Article.language == row.language,
         )
-        .distinct()
         .order_by(Article.title)
         .limit(limit)
     )
     return [Listed(*r) for r in rows]
 
 
-async def contact_topics(work: Work, tenant: Tenant) -> list[ContactReason]:
-    """Reasons a visitor may name when asking for help (active ones, parents first)."""
+async def contact_topics(work: Work, tenant: Tenant, language: str) -> list[ContactReason]:
+    """Reasons a visitor may name when asking for help (active ones, parents first), by their
+    names in the visitor's language."""
     reasons = await _reasons(work, tenant)
     by_id = {r.id: r for r in reasons}
-    return sorted(reasons, key=lambda r: (_root_of(r, by_id).name, r.parent_id is not None, r.name))
+    name = _by_name(language)
+    return sorted(
+        reasons, key=lambda r: (name(_root_of(r, by_id)), r.parent_id is not None, name(r))
+    )

@@ -53,6 +53,7 @@ async def create_reason(ctx: CtxDep, body: ReasonCreate) -> ReasonOut:
         ctx.tenant,
         code=body.code,
         name=body.name,
+        names=body.names,
         parent_id=body.parent_id,
         description=body.description,
     )
@@ -73,7 +74,7 @@ async def get_reason(ctx: CtxDep, reason_id: IdPath) -> ReasonOut:
 @router.patch(
     BASE + "/{reason_id}",
     response_model=ReasonOut,
-    summary="Rename, describe, (de)activate or move a reason (no cycles)",
+    summary="Rename (also per language), describe, (de)activate or move a reason (no cycles)",
 )
 async def update_reason(ctx: CtxDep, reason_id: IdPath, body: ReasonPatch) -> ReasonOut:
     ctx.access.require(Permission.REASONS_MANAGE)
@@ -83,6 +84,7 @@ async def update_reason(ctx: CtxDep, reason_id: IdPath, body: ReasonPatch) -> Re
         ctx.tenant,
         row,
         name=body.name,
+        names=body.names,
         description=body.description,
         active=body.active,
         parent_id=body.parent_id,

@@ -14,6 +14,15 @@ Code = Annotated[
 ]
 Name = Annotated[str, Field(min_length=1, max_length=200, examples=["Cards"])]
 Description = Annotated[str, Field(max_length=2000)]
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z]+)?$", max_length=16)]
+Names = Annotated[
+    dict[LanguageCode, Name],
+    Field(
+        max_length=50,
+        description="the name in other languages, by language code; replaces all of them",
+        examples=[{"pl": "Karty", "ru": "Карты"}],
+    ),
+]
 
 
 class ReasonOut(BaseModel):
@@ -25,6 +34,7 @@ class ReasonOut(BaseModel):
     parent_id: uuid.UUID | None
     code: str
     name: str
+    names: dict[str, str] = Field(description="the name in other languages, by language code")
     description: str
     active: bool
     created_at: datetime
@@ -53,6 +63,7 @@ class ReasonCreate(BaseModel):
 
     code: Code
     name: Name
+    names: Names = {}
     parent_id: uuid.UUID | None = None
     description: Description = ""
 
@@ -63,6 +74,7 @@ class ReasonPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
+    names: Names | None = None
     description: Description | None = None
     active: bool | None = None
     parent_id: uuid.UUID | None = None

@@ -45,10 +45,11 @@ async def create_reason(
     *,
     code: str,
     name: str,
+    names: dict[str, str] | None = None,
     parent_id: uuid.UUID | None = None,
     description: str = "",
 ) -> ContactReason:
-    """Add a reason, under a parent or at the top."""
+    """Add a reason, under a parent or at the top; `names` in other languages by code."""
     if not _CODE.match(code):
         raise InvalidInput(f"reason code '{code}' is not valid: lower-case letters, digits, . _ -")
     if await repository.get_reason_by_code(work.session, tenant.id, code):
@@ -61,12 +62,16 @@ async def create_reason(
         parent_id=parent_id,
         code=code,
         name=name,
+        names=_names(names),
         description=description,
         active=True,
     )
     work.session.add(row)
     work.emit(tenant.id, "reason.created", {"reason_id": row.id, "code": code})
-    work.audit(tenant.id, "reason.created", "contact_reason", row.id, {"code": code, "name": name})
+    work.audit(
+        tenant.id, "reason.created", "contact_reason", row.id,
+        {"code": code, "name": name, "names": row.names},
+    )  # fmt: skip
     return row
 
 
@@ -76,12 +81,14 @@ async def update_reason(
     row: ContactReason,
     *,
     name: str | None = None,
+    names: dict[str, str] | None = None,
     description: str | None = None,
     active: bool | None = None,
     parent_id: uuid.UUID | None = None,
     to_top: bool = False,
 ) -> ContactReason:
-    """Rename, describe, (de)activate or move a reason (under a parent, or `to_top`).
+    """Rename (`names`: all names in other languages), describe, (de)activate or move a reason
+    (under a parent, or `to_top`).
 
     A reason cannot sit under itself or under one of its own sub-reasons.
     """
@@ -91,7 +98,9 @@ async def update_reason(
         changes["parent_id"] = parent_id
     elif to_top and parent_id is None and row.parent_id is not None:
         changes["parent_id"] = None
-    for field, value in (("name", name), ("description", description), ("active", active)):
+    named = _names(names) if names is not None else None
+    fields = (("name", name), ("names", named), ("description", description), ("active", active))
+    for field, value in fields:
         if value is not None and getattr(row, field) != value:
             changes[field] = value
     if not changes:
@@ -101,6 +110,12 @@ async def update_reason(
     work.emit(tenant.id, "reason.updated", {"reason_id": row.id, **changes})
     work.audit(tenant.id, "reason.updated", "contact_reason", row.id, changes)
     return row
+
+
+def _names(names: dict[str, str] | None) -> dict[str, str]:
+    """Names by language code, trimmed; an empty name is no name."""
+    made = {code.strip(): name.strip() for code, name in (names or {}).items()}
+    return {code: name for code, name in sorted(made.items()) if code and name}
 
 
 async def _parent_or_raise(work: Work, tenant: Tenant, parent_id: uuid.UUID) -> ContactReason:

@@ -48,6 +48,9 @@ def install(app: FastAPI) -> None:
             language = i18n.pick_language(request, "en")
             parts = request.url.path.split("/")
             home = "/".join(parts[:3]) if len(parts) > 2 and parts[2] else ""
-            return render(request, "error.html", language, status_code, message=message, home=home)
+            part = "portal" if request.url.path.startswith("/help/") else ""
+            return render(
+                request, "error.html", language, status_code, part=part, message=message, home=home
+            )
 
         app.add_exception_handler(kind, handle)

@@ -2,15 +2,22 @@
 
 Catalogs are JSON files in `locale/<language>/`, one per part of the product (portal, staff
 pages...), keyed by the English text, so a translator edits flat files and a missing entry
-falls back to English.
+falls back to English. A page reads its own part's file first: the same English word may be
+translated differently in two parts ("Search" is a button on the portal, a heading for staff).
+
+A text with a number in it ("{n} articles") is translated by plural forms: a JSON object from
+CLDR plural category to text (`plural.py`); English gives its forms in `locale/en/`.
 """
 
 import json
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
+
+from omniline.web import plural
 
 LANGUAGES = ("en", "ru", "pl")
 NAMES = {"en": "English", "ru": "Русский", "pl": "Polski"}
@@ -20,27 +27,52 @@ COOKIE = "omniline_lang"
 Translate = Callable[..., str]
 
 
+Entry = str | dict[str, str]  # a text, or its plural forms by category
+
+
 @cache
-def catalog(language: str) -> Mapping[str, str]:
-    """The language's catalog: all its files merged. English needs entries only for keys
-    that are not themselves English text (such as "status:open")."""
-    merged: dict[str, str] = {}
+def catalog(language: str, part: str = "") -> Mapping[str, Entry]:
+    """The language's catalog: all its files merged, the file of `part` (e.g. "portal") last
+    so that its translations win. English needs entries only for keys that are not
+    themselves English text (such as "status:open") and for plural forms."""
+    merged: dict[str, Entry] = {}
     if language not in LANGUAGES:
         return merged
-    for path in sorted((LOCALE_DIR / language).glob("*.json")):
+    paths = sorted((LOCALE_DIR / language).glob("*.json"), key=lambda p: (p.stem == part, p.stem))
+    for path in paths:
         merged.update(json.loads(path.read_text(encoding="utf-8")))
     return merged
 
 
-def translator(language: str) -> Translate:
-    """`_("text", name=value)`: the text in the language, with {name} filled in."""
-    table = catalog(language)
+def part_catalog(language: str, part: str) -> Mapping[str, Entry]:
+    """The entries of one part's file alone (what its pages must translate)."""
+    path = LOCALE_DIR / language / f"{part}.json"
+    found: dict[str, Entry] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return found
+
+
+def translator(language: str, part: str = "") -> Translate:
+    """`_("text", name=value)`: the text in the language, with {name} filled in; a text with
+    plural forms takes the form for its number `n`."""
+    table = catalog(language, part)
+    english = catalog("en", part)
 
     def translate(text: str, **values: object) -> str:
-        made = table.get(text) or text
+        entry, rules = table.get(text), language
+        if not entry:  # English, with English plural rules
+            entry, rules = english.get(text) or text, "en"
+        made = _form(entry, rules, values)
         return made.format(**values) if values else made
 
     return translate
+
+
+def _form(entry: Entry, language: str, values: Mapping[str, Any]) -> str:
+    if isinstance(entry, str):
+        return entry
+    number = values.get("n")
+    wanted = plural.category(language, number) if isinstance(number, int | float) else "other"
+    return entry.get(wanted) or entry["other"]
 
 
 def _accepted(header: str) -> list[str]:

@@ -24,7 +24,14 @@ from omniline.auth.permissions import Permission
 from omniline.kit.clock import utcnow
 from omniline.kit.errors import Conflict, DomainError, InvalidInput
 from omniline.knowledge import articles, feedback, transfer
-from omniline.models import Article, ArticleKind, ArticleStatus, Audience, ContactReason
+from omniline.models import (
+    Article,
+    ArticleKind,
+    ArticleStatus,
+    Audience,
+    BodyFormat,
+    ContactReason,
+)
 from omniline.portal import visits
 from omniline.reasons import service as reasons
 from omniline.users.service import list_members
@@ -239,20 +246,35 @@ class ArticleForm(BaseModel):
     tags: Annotated[str, Field(max_length=4000)] = ""
     review_on: Annotated[str, Field(max_length=20)] = ""
     reasons: Annotated[list[str], Field(max_length=200)] = []
+    translation_of: Annotated[str, Field(max_length=200)] = ""  # another version's slug
     note: Annotated[str, Field(max_length=2000)] = ""
     then: Annotated[str, Field(max_length=20)] = "save"
     token: Annotated[str, Field(max_length=200)] = ""
 
     @classmethod
-    def of(cls, row: Article, reason_ids: list[uuid.UUID], body_format: str) -> "ArticleForm":
-        """The form filled in from the article's newest version."""
-        body = row.body
-        if body_format == "md":  # as the Markdown export writes it
-            body = transfer.body_markdown(body)
+    def of(
+        cls,
+        row: Article,
+        reason_ids: list[uuid.UUID],
+        body_format: BodyFormat | None = None,
+        translations: list[Article] | None = None,
+    ) -> "ArticleForm":
+        """The form filled in from the article's newest version, in the format its author
+        wrote it (or the one asked for: HTML as rendered, Markdown as export writes it)."""
+        stored = articles.body_of(row)
+        wanted = body_format or stored.body_format
+        if wanted == stored.body_format:
+            body = stored.source()
+        elif wanted == BodyFormat.MARKDOWN:
+            body = articles.body_markdown(stored.html)
+        else:
+            body = stored.html
+        others = sorted(translations or [], key=lambda t: t.id != row.translation_group)
         return cls(
             title=row.title,
             body=body,
-            body_format=body_format,
+            body_format=str(wanted),
+            translation_of=others[0].slug if others else "",
             language=row.language,
             audience=str(row.audience),
             tags=", ".join(row.tags),
@@ -273,12 +295,14 @@ class ArticleForm(BaseModel):
         tags = sorted({t.strip().lower() for t in self.tags.split(",") if t.strip()})  # as kept
         if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG for t in tags):
             raise InvalidInput("at most 30 tags of at most 50 characters each")
-        body = self.html()
-        if len(body) > transfer.MAX_BODY_CHARS:
+        written = self.written()
+        if len(written.html) > transfer.MAX_BODY_CHARS:
             raise InvalidInput("the text is too long: at most 200,000 characters of HTML")
         return Checked(
             title=title,
-            body=body,
+            body=written.source(),
+            body_format=written.body_format,
+            translation_of=self.translation_of.strip(),
             language=_language(self.language),
             audience=Audience.INTERNAL if kind == ArticleKind.GUIDELINE else audience,
             tags=tags,
@@ -286,17 +310,18 @@ class ArticleForm(BaseModel):
             reason_ids=_ids(self.reasons),
         )
 
-    def html(self) -> str:
-        """The body as safe HTML (Markdown rendered as imported Markdown files are)."""
-        if self.body_format == "md":
-            return articles.clean_html(transfer.render_markdown(self.body))
-        return articles.clean_html(self.body)
+    def written(self) -> articles.Body:
+        """The body as it will be kept (Markdown rendered as imported Markdown files are)."""
+        body_format = BodyFormat.MARKDOWN if self.body_format == "md" else BodyFormat.HTML
+        return articles.Body.written(self.body, body_format)
 
 
 @dataclass(frozen=True)
 class Checked:
     title: str
-    body: str
+    body: str  # as the author wrote it, in body_format
+    body_format: BodyFormat
+    translation_of: str  # the slug of another version of the topic, or ""
     language: str
     audience: Audience
     tags: list[str]
@@ -304,7 +329,7 @@ class Checked:
     reason_ids: list[uuid.UUID]
 
     def content(self) -> dict[str, Any]:
-        keys = ("title", "body", "language", "audience", "tags", "review_on")
+        keys = ("title", "body", "body_format", "language", "audience", "tags", "review_on")
         return {k: getattr(self, k) for k in keys}
 
 
@@ -331,11 +356,6 @@ def _ids(values: list[str]) -> list[uuid.UUID]:
 
 
 ArticleFormDep = Annotated[ArticleForm, Form()]
-
-
-def _same_format(form: ArticleForm) -> dict[str, str]:
-    """The article page after a save shows the text as the editor wrote it."""
-    return {"format": "md"} if form.body_format == "md" else {}
 
 
 def _kind(value: str) -> ArticleKind:
@@ -367,6 +387,7 @@ async def _editor_page(
         linked=linked,
         language_choices=languages,
         preview=articles.clean_html(row.body) if row else "",
+        translations=await articles.translations_of(page.work, row) if row else [],
         versions=await articles.versions(page.work, row) if row else [],
         authors=await _authors(page),
         error=error,
@@ -411,6 +432,7 @@ async def create(
         )
         if values.reason_ids:
             await articles.set_reasons(page.work, page.access.tenant, row, values.reason_ids)
+        await _link(page, row, values.translation_of)
         if form.then == "publish":
             await articles.publish(page.work, page.access.tenant, row)
         await _commit(page)
@@ -418,7 +440,7 @@ async def create(
         await _undo(page)
         return await _editor_page(page, made, form, status_code=exc.status_code, error=exc.message)
     done = "published" if form.then == "publish" else "created"
-    return _to(page, f"/{row.id}", done=done, **_same_format(form))
+    return _to(page, f"/{row.id}", done=done)
 
 
 # ----------------------------------------------------------------------------- reasons page
@@ -534,20 +556,25 @@ async def _article(page: StaffPage, article_id: uuid.UUID) -> Article:
     return await articles.get_article_or_raise(page.work, page.access.tenant, article_id)
 
 
-async def _current_form(page: StaffPage, row: Article, body_format: str) -> ArticleForm:
-    return ArticleForm.of(row, await articles.reasons_of(page.work, row), body_format)
+async def _current_form(
+    page: StaffPage, row: Article, body_format: BodyFormat | None = None
+) -> ArticleForm:
+    reason_ids = await articles.reasons_of(page.work, row)
+    translations = await articles.translations_of(page.work, row)
+    return ArticleForm.of(row, reason_ids, body_format, translations)
 
 
 @router.get("/{article_id}", response_class=HTMLResponse)
 async def article_page(
     page: ReaderDep,
     article_id: uuid.UUID,
-    body_format: Annotated[str, Query(alias="format", max_length=10)] = "html",
+    body_format: Annotated[str, Query(alias="format", max_length=10)] = "",
     done: Annotated[str, Query(max_length=30)] = "",
 ) -> HTMLResponse:
-    """The article's form for editors (read-only for readers), preview and versions."""
+    """The article's form for editors (read-only for readers), preview and versions; the
+    text in the format its author wrote it, unless another is asked for."""
     row = await _article(page, article_id)
-    form = await _current_form(page, row, "md" if body_format == "md" else "html")
+    form = await _current_form(page, row, _enum(BodyFormat, body_format))
     return await _editor_page(page, row.kind, form, row, done=done)
 
 
@@ -569,21 +596,48 @@ async def save(page: ReaderDep, article_id: uuid.UUID, form: ArticleFormDep) -> 
             page, kind, form, row, status_code=exc.status_code, error=exc.message
         )
     done = "published" if form.then == "publish" else "saved" if changed else "unchanged"
-    return _to(page, f"/{row.id}", done=done, **_same_format(form))
+    return _to(page, f"/{row.id}", done=done)
 
 
 async def _apply(page: StaffPage, row: Article, values: Checked, note: str) -> bool:
     """Edit what changed (a new version only if the content did) and the reasons; whether
     anything changed."""
     content = {k: v for k, v in values.content().items() if getattr(row, k) != v}
-    if "body" in content and transfer.equivalent_html(values.body, row.body):
-        del content["body"]  # the same text written differently (e.g. from Markdown again)
+    content.pop("body", None)
+    content.pop("body_format", None)
+    if _body_changed(row, values):
+        content.update(body=values.body, body_format=values.body_format)
     tenant = page.access.tenant
     if content:
         await articles.edit_article(page.work, tenant, row, content, note=note.strip()[:500])
+    linked = await _link(page, row, values.translation_of)
     if values.reason_ids == await articles.reasons_of(page.work, row):
-        return bool(content)
+        return bool(content) or linked
     await articles.set_reasons(page.work, tenant, row, values.reason_ids)
+    return True
+
+
+def _body_changed(row: Article, values: Checked) -> bool:
+    """Whether the text differs from what is kept: Markdown against the Markdown its author
+    wrote; otherwise by what readers see (the text shown in the other format and sent back
+    unchanged is no change, and keeps the author's format)."""
+    if values.body_format == row.body_format == BodyFormat.MARKDOWN:
+        return values.body.strip() != row.markdown.strip()
+    written = articles.Body.written(values.body, values.body_format)
+    return not transfer.equivalent_html(written.html, row.body)
+
+
+async def _link(page: StaffPage, row: Article, slug: str) -> bool:
+    """Link the article to the version of its topic named by slug (empty: unlink); whether
+    the link changed."""
+    tenant = page.access.tenant
+    current = {t.slug for t in await articles.translations_of(page.work, row)}
+    if (slug in current) or (not slug and not current):
+        return False
+    original = await articles.get_article_by_slug(page.work, tenant, slug) if slug else None
+    if slug and original is None:
+        raise InvalidInput(f"there is no article '{slug}' to be a translation of")
+    await articles.link_translation(page.work, tenant, row, original.id if original else None)
     return True
 
 
@@ -597,7 +651,7 @@ async def _failed(page: StaffPage, article_id: uuid.UUID, exc: DomainError) -> H
     """The article page again, with the reason a change failed."""
     await _undo(page)
     row = await _article(page, article_id)
-    form = await _current_form(page, row, "html")
+    form = await _current_form(page, row)
     return await _editor_page(
         page, row.kind, form, row, status_code=exc.status_code, error=exc.message
     )

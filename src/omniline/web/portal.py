@@ -90,6 +90,7 @@ class Portal:
             name,
             self.language,
             status_code,
+            part="portal",
             tenant=self.tenant,
             base=self.base,
             form_token=self.token if self.visit else "",
@@ -139,7 +140,7 @@ async def home(portal: PortalDep) -> HTMLResponse:
     await portal.work.commit()
     return portal.page(
         "portal/home.html",
-        categories=await catalog.categories(portal.work, portal.tenant),
+        categories=await catalog.categories(portal.work, portal.tenant, portal.language),
         recent=await catalog.recent(portal.work, portal.tenant, portal.language),
     )
 
@@ -152,6 +153,7 @@ async def search(portal: PortalDep, q: str = "") -> HTMLResponse:
     found, terms = await articles.search(
         portal.work, portal.tenant, q, language=None, audiences=catalog.PUBLIC, limit=20
     )
+    found = catalog.one_per_topic(found, portal.language, portal.tenant)
     found.sort(key=lambda f: f.content.language != portal.language)  # stable: rank kept
     visit = await portal.begin_visit()
     visits.note(portal.work, visit, visits.EventKind.SEARCH, query=q, results=len(found))
@@ -165,7 +167,7 @@ async def search(portal: PortalDep, q: str = "") -> HTMLResponse:
 
 @router.get("/categories/{code}", response_class=HTMLResponse)
 async def category(portal: PortalDep, code: str) -> HTMLResponse:
-    sections = await catalog.category(portal.work, portal.tenant, code)
+    sections = await catalog.category(portal.work, portal.tenant, code, portal.language)
     if sections is None:
         raise NotFound("no such category")
     visit = await portal.begin_visit()
@@ -221,7 +223,7 @@ async def contact_form(portal: PortalDep, kind: str = "message") -> HTMLResponse
     return portal.page(
         "portal/contact.html",
         kind="callback" if kind == "callback" and portal.callbacks else "message",
-        topics=await catalog.contact_topics(portal.work, portal.tenant),
+        topics=await catalog.contact_topics(portal.work, portal.tenant, portal.language),
         trail=await visits.trail(portal.work, visit),
         form={},
         error="",
@@ -260,7 +262,7 @@ async def contact_send(
             "portal/contact.html",
             exc.status_code,
             kind=form.kind,
-            topics=await catalog.contact_topics(portal.work, portal.tenant),
+            topics=await catalog.contact_topics(portal.work, portal.tenant, portal.language),
             trail=await visits.trail(portal.work, await portal.begin_visit()),
             form=form,
             error=exc.message,

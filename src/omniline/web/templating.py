@@ -36,14 +36,20 @@ environment = Environment(
 
 
 def render(
-    request: Request, name: str, language: str, status_code: int = 200, **context: Any
+    request: Request,
+    name: str,
+    language: str,
+    status_code: int = 200,
+    **context: Any,
 ) -> HTMLResponse:
-    """A page in the visitor's language; remembers an explicitly chosen language."""
+    """A page in the visitor's language; remembers an explicitly chosen language. A `part`
+    in the context ("portal") names the catalog whose translations the page reads first."""
+    part = str(context.pop("part", ""))
     page = environment.get_template(name).render(
         request=request,
         lang=language,
         languages=i18n.NAMES,
-        _=i18n.translator(language),
+        _=i18n.translator(language, part),
         server_time=utcnow().isoformat(),
         **context,
     )
