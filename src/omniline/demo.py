@@ -406,6 +406,8 @@ class In:
             subject=self.subject,
             thread_ref=f"{self.channel}-{story.thread}" if self.channel != "branch" else None,
             reason_code=story.reason,
+            # a branch visit is written down by the staff there, for the customer
+            registered_by=seeder.agents[0].id if self.channel in STAFF_CHANNELS else None,
         )
         landed = await inbound.accept(work, tenant, message)
         interaction = await interactions.get_interaction_or_raise(
@@ -416,6 +418,9 @@ class In:
         if landed.new_interaction:
             interaction.queue = story.queue
             interactions.step(work, tenant, interaction, "queued")
+
+
+STAFF_CHANNELS = ("branch", "post")  # contacts staff register on the customer's behalf
 
 
 @dataclass

@@ -176,6 +176,8 @@ VIP_EMAILS = ("szymon.majewski@example.com",)
 async def open_routing(work: Work, tenant: Tenant, agents: Sequence[User]) -> None:
     """Set routing up, take the waiting contacts into their queues, set the agents' states."""
     queues = await _create_queues(work, tenant)
+    # callbacks customers ask for on the help portal and in the chat wait in "general"
+    tenant.settings = {**tenant.settings, "callback_queue_id": str(queues["general"].id)}
     profiles = await _create_profiles(work, tenant, queues)
     staffed = []
     for user, plan in zip(agents, AGENTS, strict=True):
