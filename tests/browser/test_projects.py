@@ -42,12 +42,23 @@ def _second_project(demo: Demo, email: str) -> Any:
 
 
 def _new_agent(demo: Demo) -> tuple[str, str]:
+    """A new agent of the bank: invited by its admin, joining with the invitation's code."""
     email = demo.email(f"multi-{uuid.uuid4().hex[:6]}")
-    made = demo.api(
+    invited = demo.api(
         "POST", "/members",
         json={"email": email, "role": "agent", "name": "Nina Multi", "password": DEMO_PASSWORD},
     )  # fmt: skip
-    return email, str(made["user_id"])
+    login = httpx.post(
+        f"{demo.url}/api/v1/auth/login", json={"email": email, "password": DEMO_PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    joined = httpx.post(
+        f"{demo.url}/api/v1/me/invitations/{invited['id']}/accept",
+        json={"code": invited["code"]},
+        headers={"Authorization": f"Bearer {login.json()['token']}"},
+    )
+    assert joined.status_code < 300, joined.text
+    return email, str(login.json()["user_id"])
 
 
 def test_an_agent_works_two_projects_in_one_desk(browser: Browser, demo: Demo) -> None:
