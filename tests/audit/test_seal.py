@@ -2,6 +2,7 @@
 the unkeyed beginning counts only while that seal vouches for it."""
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 from alembic import command
@@ -15,6 +16,15 @@ from omniline.models import AuditEntry
 from omniline.runtime import Runtime
 from omniline.tenants.service import create_tenant
 from tests.audit.helpers import rewrite_from, tamper, verify
+
+
+@pytest.fixture(autouse=True)
+async def _back_at_head(runtime: Runtime, db_url: str) -> AsyncIterator[None]:
+    """These tests take the database back to 0012; on PostgreSQL it is the session's shared
+    database, so it goes back to the head (keyed) whatever the test did, or every later test
+    of this worker would find tables missing (desks, ...)."""
+    yield
+    await upgrade_async(db_url, audit_key=runtime.audit_key)
 
 
 async def unkeyed_chain(runtime: Runtime, db_url: str) -> str:
