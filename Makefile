@@ -8,9 +8,9 @@ STAMP := $(VENV)/.installed
 
 # each stage of `make test` says how long it took
 TIMED = bash -c 'SECONDS=0; "$$@"; rc=$$?; echo "== stage $$0: $${SECONDS} s"; exit $$rc'
-# the tests run in one worker per core (pytest-xdist, test by test so that the long ones
-# spread; each worker has its own databases); the slowest are listed at the end
-PYTEST_ARGS ?= -n auto --dist load --durations=15
+# the tests run in one worker per core (pytest-xdist), a file at a time (spread test by test,
+# four browser tests timed out in CI); each worker has its own databases; slowest listed
+PYTEST_ARGS ?= -n auto --dist loadfile --durations=15
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

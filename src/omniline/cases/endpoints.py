@@ -73,7 +73,9 @@ async def get_case(ctx: CtxDep, case_id: IdPath) -> CaseDetail:
     summary="A case by its number (the one customers and staff quote)",
 )
 async def get_case_by_number(
-    ctx: CtxDep, number: Annotated[int, Path(ge=1, le=2**63 - 1)]
+    # case numbers are 32-bit integers in the database: a larger one is refused here, not a 500
+    ctx: CtxDep,
+    number: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> CaseDetail:
     ctx.access.require(Permission.CASES_READ)
     case = await service.get_case_by_number_or_raise(ctx.work, ctx.tenant, number)
